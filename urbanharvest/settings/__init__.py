@@ -1,0 +1,1 @@
+"""Settings split by environment: `local` (make run), `test` (make test), `production`."""

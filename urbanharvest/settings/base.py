@@ -1,0 +1,147 @@
+"""Settings shared by every environment. Everything that differs between deployments comes from
+the environment (names in ../shared/ARCHITECTURE.md and .env.example)."""
+
+from pathlib import Path
+
+import dj_database_url
+
+from urbanharvest.environment import env, env_bool, env_int, env_list
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+
+SECRET_KEY = env("DJANGO_SECRET_KEY")
+DEBUG = False
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.postgres",
+    "storages",
+    "routers",
+    "marketplace",
+    "orders",
+    "notifications",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "urbanharvest.urls"
+WSGI_APPLICATION = "urbanharvest.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# Databases: the primary, its streaming replica, and one alias per order shard (`shard_0`, ...).
+DB_CONN_MAX_AGE = env_int("DB_CONN_MAX_AGE", 60)
+
+
+def _database(url: str) -> dict:
+    return dj_database_url.parse(url, conn_max_age=DB_CONN_MAX_AGE, conn_health_checks=True)
+
+
+DATABASES = {"default": _database(env("DATABASE_URL"))}
+# Without a replica of its own, the alias reads from the primary. MIRROR keeps the test runner from
+# creating or flushing tables on a read-only server.
+DATABASES["replica"] = {
+    **_database(env("REPLICA_DATABASE_URL", env("DATABASE_URL"))),
+    "TEST": {"MIRROR": "default"},
+}
+for _index, _url in enumerate(env_list("SHARD_DATABASE_URLS")):
+    DATABASES[f"shard_{_index}"] = _database(_url)
+
+DATABASE_ROUTERS = [
+    "routers.placement.PlacementRouter",
+    "routers.sharding.OrderRouter",
+    "routers.replica.ReplicaRouter",
+]
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+ORDERS_SHARDED = env_bool("ORDERS_SHARDED", True)
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = env("TIME_ZONE", "America/Chicago")
+USE_I18N = True
+USE_TZ = True
+
+# Storage: S3 (behind CloudFront where AWS_S3_CUSTOM_DOMAIN names it) whenever a bucket is configured.
+AWS_S3_ENDPOINT_URL = env("AWS_S3_ENDPOINT_URL", "") or None
+AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME", "")
+AWS_S3_CUSTOM_DOMAIN = env("AWS_S3_CUSTOM_DOMAIN", "") or None
+AWS_S3_URL_PROTOCOL = env("AWS_S3_URL_PROTOCOL", "https:")
+AWS_S3_REGION_NAME = env("AWS_DEFAULT_REGION", "us-east-1")
+AWS_S3_ADDRESSING_STYLE = "path"
+AWS_S3_SIGNATURE_VERSION = "s3v4"
+CLOUDFRONT_DISTRIBUTION_ID = env("CLOUDFRONT_DISTRIBUTION_ID", "")
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / ".static"
+MEDIA_URL = "media/"
+MEDIA_ROOT = BASE_DIR / ".media"
+STORAGES = {
+    "default": (
+        {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {"location": "media", "file_overwrite": False, "querystring_auth": False},
+        }
+        if AWS_STORAGE_BUCKET_NAME
+        else {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    ),
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+# Kafka: client timings are settings because the local broker and a real cluster want different ones.
+KAFKA_BOOTSTRAP_SERVERS = env_list("KAFKA_BOOTSTRAP_SERVERS", "")
+KAFKA_SESSION_TIMEOUT_MS = env_int("KAFKA_SESSION_TIMEOUT_MS", 45000)
+KAFKA_HEARTBEAT_INTERVAL_MS = env_int("KAFKA_HEARTBEAT_INTERVAL_MS", 3000)
+KAFKA_FETCH_MAX_WAIT_MS = env_int("KAFKA_FETCH_MAX_WAIT_MS", 500)
+
+EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+EMAIL_HOST = env("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "UrbanHarvest <orders@urbanharvest.local>")
+
+OTEL_EXPORTER_OTLP_ENDPOINT = env("OTEL_EXPORTER_OTLP_ENDPOINT", "")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
+}
