@@ -48,7 +48,8 @@ def run(p: Profile) -> None:
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
     children = {name: _start(cmd, env) for name, cmd in APP_PROCESSES.items()}
-    print("UrbanHarvest is up: http://127.0.0.1:8000/  (Ctrl-C or `make stop` stops everything)", flush=True)
+    site = os.environ.get("WEB_BIND", "127.0.0.1:8000")
+    print(f"UrbanHarvest is up: http://{site}/  (Ctrl-C or `make stop` stops everything)", flush=True)
     try:
         while not stopping:
             time.sleep(0.5)

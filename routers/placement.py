@@ -1,7 +1,8 @@
 """The one registry of where each model's table lives, and the router that migrates accordingly.
 
 Every model lives on the primary unless listed here. Order-side models live on every shard, and on
-the primary too, which holds the legacy (unsharded) orders until `migrate_to_shards` cuts over.
+the primary too, which holds the legacy (unsharded) orders until `migrate_to_shards` cuts over (and
+the catalog's own outbox).
 """
 
 from enum import Enum
@@ -15,7 +16,9 @@ class Placement(Enum):
 
 
 # "app_label.model_name" (lower case) -> placement. Unlisted models are on the primary.
-MODEL_PLACEMENTS: dict[str, Placement] = {}
+MODEL_PLACEMENTS: dict[str, Placement] = {
+    "outbox.outboxevent": Placement.ORDER_SHARDS,
+}
 
 PRIMARY_ALIAS = "default"
 REPLICA_ALIAS = "replica"

@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "routers",
     "marketplace",
     "orders",
+    "outbox",
     "notifications",
 ]
 

@@ -1,0 +1,106 @@
+"""The catalog: farmers, categories, products and their images. It lives on the primary and is read
+from the replica by the storefront (routers/replica.py)."""
+
+import datetime as dt
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0
+    TUESDAY = 1
+    WEDNESDAY = 2
+    THURSDAY = 3
+    FRIDAY = 4
+    SATURDAY = 5
+    SUNDAY = 6
+
+
+def every_weekday() -> list[int]:
+    return list(Weekday.values)
+
+
+class Farmer(models.Model):
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="farmer")
+    farm_name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=140, unique=True)
+    story = models.TextField(blank=True)
+    town = models.CharField(max_length=80)
+    photo = models.ImageField(upload_to="farmers/", blank=True)
+    delivery_days = ArrayField(
+        models.PositiveSmallIntegerField(choices=Weekday.choices, validators=[MaxValueValidator(6)]),
+        default=every_weekday,
+        help_text="Weekdays this farm delivers on (0 = Monday).",
+    )
+    order_cutoff = models.TimeField(
+        default=dt.time(20, 0), help_text="Orders placed before this local time make the next delivery day."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["farm_name"]
+
+    def __str__(self) -> str:
+        return self.farm_name
+
+
+class Category(models.Model):
+    name = models.CharField(max_length=80, unique=True)
+    slug = models.SlugField(max_length=80, unique=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name_plural = "categories"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Unit(models.TextChoices):
+    POUND = "lb", "per lb"
+    BUNCH = "bunch", "per bunch"
+    DOZEN = "dozen", "per dozen"
+    PINT = "pint", "per pint"
+    EACH = "each", "each"
+
+
+class Product(models.Model):
+    farmer = models.ForeignKey(Farmer, on_delete=models.PROTECT, related_name="products")
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="products")
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=140)
+    description = models.TextField(blank=True)
+    unit = models.CharField(max_length=8, choices=Unit.choices, default=Unit.EACH)
+    price = models.DecimalField(max_digits=8, decimal_places=2, validators=[MinValueValidator(0)])
+    stock = models.PositiveIntegerField(default=0, help_text="Units available to order now.")
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(stock__gte=0), name="product_stock_not_negative"),
+            models.CheckConstraint(condition=models.Q(price__gte=0), name="product_price_not_negative"),
+            models.UniqueConstraint(fields=["farmer", "slug"], name="product_slug_unique_per_farmer"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProductImage(models.Model):
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="images")
+    image = models.ImageField(upload_to="products/")
+    alt_text = models.CharField(max_length=200, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.alt_text or self.image.name

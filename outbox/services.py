@@ -1,0 +1,21 @@
+"""Recording events in the outbox, inside the transaction of the change they describe."""
+
+from django.db import connections
+
+from outbox.models import ORDER_EVENTS_TOPIC, OutboxEvent
+
+
+class OutsideTransaction(RuntimeError):
+    """An event was recorded outside a transaction, so it could commit without its change."""
+
+
+def outbox_record(
+    *, using: str, event_type: str, key: str, payload: dict, topic: str = ORDER_EVENTS_TOPIC
+) -> OutboxEvent:
+    """Record one event on database `using` in the open transaction there.
+
+    Invariant: the event commits if and only if the change it describes commits.
+    """
+    if not connections[using].in_atomic_block:
+        raise OutsideTransaction(f"outbox_record needs an open transaction on {using!r} (transaction.atomic)")
+    return OutboxEvent.objects.using(using).create(topic=topic, key=key, event_type=event_type, payload=payload)
