@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 TEST_ENV := DJANGO_SETTINGS_MODULE=urbanharvest.settings.test
 
-.PHONY: help venv run stop status test lint fmt
+.PHONY: help venv run stop status test lint fmt compose-smoke
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-14s %s\n", $$1, $$2}'
@@ -41,3 +41,6 @@ lint: $(STAMP) ## ruff lint and format check
 fmt: $(STAMP) ## apply ruff's formatting and safe fixes
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
+
+compose-smoke: $(STAMP) ## on a machine with Docker: docker compose up, storefront, an order, its email, down
+	$(PY) scripts/compose_smoke.py
