@@ -83,6 +83,14 @@ DATABASE_ROUTERS = [
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 ORDERS_SHARDED = env_bool("ORDERS_SHARDED", True)
+# Ranges of logical shards -> shard alias ("0-511=shard_0,512-1023=shard_1"); empty: an even split.
+SHARD_MAP = env("SHARD_MAP", "")
+# How long checkout's stock reservation may wait for its order before reconcile_orders gives it back.
+ORDER_RESERVATION_SECONDS = env_int("ORDER_RESERVATION_SECONDS", 900)
+
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "orders:history"
+LOGOUT_REDIRECT_URL = "marketplace:home"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
