@@ -92,7 +92,9 @@ def _place(request: HttpRequest, delivery: DeliveryDetails) -> HttpResponse:
         messages.error(request, str(refused))
         return _review_page(request, delivery, status=409)
     except ShardUnavailable:
-        return render(request, "orders/unavailable.html", status=503, headers={"Retry-After": "30"})
+        response = render(request, "orders/unavailable.html", status=503)
+        response["Retry-After"] = "30"
+        return response
     except OrderInProgress:
         return render(request, "orders/in_progress.html", status=409)
     request.session[PLACED_IN_SESSION] = {

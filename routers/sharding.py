@@ -44,7 +44,7 @@ class UnroutedOrderQuery(RuntimeError):
     """An order-side model was read or written without choosing a shard (`.using(alias)`)."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, order=True)
 class ShardRange:
     """Logical shards `first`..`last` (inclusive) live on database `alias`."""
 
