@@ -12,7 +12,7 @@ from django.core.management import call_command
 
 from orders.models import FarmerOrderLine, Order, ReservationStatus, StockReservation
 from routers.sharding import shard_for_customer
-from tests.orders.factories import CustomerFactory, ProductFactory
+from tests.orders.factories import CustomerFactory, ProductFactory, customer_on
 
 # Runs order_place in a child process that dies (os._exit: no cleanup, like a killed worker) at
 # the step named by argv[1]: before writing the order to its shard, or before confirming it.
@@ -96,3 +96,18 @@ def test_an_order_written_by_a_process_killed_before_confirming_is_confirmed_and
     assert product.stock == 6
     assert StockReservation.objects.get(order_id=order.id).status == ReservationStatus.CONFIRMED
     assert FarmerOrderLine.objects.get(order_id=order.id).quantity == 4
+
+
+@pytest.mark.django_db(databases=["default", "shard_0", "shard_1"], transaction=True)
+def test_reconcile_leaves_reservations_alone_while_their_shard_cannot_be_asked(request):
+    customer, product = customer_on("shard_0"), ProductFactory(stock=10)
+    checkout_killed_at("_order_write", customer, product, ORDER_RESERVATION_SECONDS="1")
+    request.getfixturevalue("shard_0_stopped")
+    time.sleep(1.1)
+
+    out, err = StringIO(), StringIO()
+    call_command("reconcile_orders", stdout=out, stderr=err)
+
+    product.refresh_from_db()
+    assert "shard unreachable, left as they are: 1" in err.getvalue()
+    assert product.stock == 6

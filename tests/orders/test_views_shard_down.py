@@ -1,24 +1,12 @@
 """One order shard's server stopped: its customers are asked to retry, everyone else shops on."""
 
 import pytest
-from django.db import connections
 from django.test import Client
 
-from devstack import stack
 from marketplace.models import Product
 from orders.models import ReservationStatus, StockReservation
 from tests.orders.checkout_client import cart_fill, place, review_form
 from tests.orders.factories import ProductFactory, customer_on
-
-
-@pytest.fixture
-def shard_0_stopped(test_stack, transactional_db):
-    server = stack.shard(test_stack, 0)
-    connections["shard_0"].close()
-    server.stop()
-    yield
-    server.start()
-    connections["shard_0"].close()
 
 
 @pytest.mark.django_db(databases=["default", "shard_0", "shard_1"], transaction=True)

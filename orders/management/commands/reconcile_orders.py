@@ -1,3 +1,6 @@
+import signal
+import threading
+
 from django.core.management import BaseCommand
 
 from orders.services import reservations_reconcile
@@ -6,15 +9,27 @@ from orders.services import reservations_reconcile
 class Command(BaseCommand):
     help = (
         "Settle stock reservations a crash left open: confirm those whose order exists on its shard, give"
-        " back the stock of expired ones whose order does not. Run it every few minutes. It applies its"
-        " changes by default because it only ever restores the invariant (nothing else is deleted);"
-        " --dry-run shows what it would do."
+        " back the stock of expired ones whose order does not. It applies its changes by default because"
+        " it only ever restores the stock invariant (nothing is deleted); --dry-run shows what it would do."
+        " --every N keeps it running (as `make run` does), settling every N seconds until SIGTERM."
     )
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--dry-run", action="store_true", help="report only; change nothing")
+        parser.add_argument("--every", type=float, metavar="SECONDS", help="run until SIGTERM, every SECONDS")
 
-    def handle(self, *args, dry_run: bool = False, **options) -> None:
+    def handle(self, *args, dry_run: bool = False, every: float | None = None, **options) -> None:
+        if every is None:
+            self._settle(dry_run)
+            return
+        stopping = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+        signal.signal(signal.SIGINT, lambda *_: stopping.set())
+        while not stopping.is_set():
+            self._settle(dry_run)
+            stopping.wait(every)
+
+    def _settle(self, dry_run: bool) -> None:
         report = reservations_reconcile(dry_run=dry_run)
         verb = "would" if dry_run else "did"
         self.stdout.write(f"confirmed ({verb}): {len(report.confirmed)} {report.confirmed}")
