@@ -69,6 +69,10 @@ class OrderInProgress(Exception):
     """A replayed submit whose first attempt is still being written."""
 
 
+class _ReservationExpiring(Exception):
+    """Step 2 ran so late that reconcile may be about to give its stock back: do not commit."""
+
+
 @dataclass(frozen=True)
 class BasketLine:
     product_id: int
@@ -255,9 +259,9 @@ def _order_write(reservation: StockReservation, order: Order) -> None:
             # Reconcile releases reservations once they expire; committing this late could give an
             # order whose stock was already handed back.
             if timezone.now() > reservation.expires_at - reservation_lifetime() / 3:
-                raise DatabaseError("the reservation is about to expire; not committing the order")
+                raise _ReservationExpiring(order.id)
             committing = True
-    except DatabaseError as exc:
+    except (DatabaseError, _ReservationExpiring) as exc:
         if committing:
             # The COMMIT itself failed: it may have landed. Only the shard can tell, so the
             # reservation stays for reconcile_orders, which looks there before giving stock back.

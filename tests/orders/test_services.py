@@ -137,3 +137,17 @@ def test_a_guest_who_registers_later_owns_their_guest_orders_customer():
     assert customer_for_checkout(user=user, email="other@example.com") == guest
     guest.refresh_from_db()
     assert guest.user == user
+
+
+@pytest.mark.django_db(databases=SHARDED)
+def test_with_sharding_off_orders_go_to_the_primarys_legacy_tables(settings):
+    settings.ORDERS_SHARDED = False
+    customer, product = CustomerFactory(), ProductFactory()
+
+    placed = order_place(
+        customer=customer, lines=[basket_line(product)], delivery=delivery_details(), idempotency_key=uuid.uuid4()
+    )
+
+    assert Order.objects.using("default").get(id=placed.order_id).reference == placed.reference
+    assert OutboxEvent.objects.using("default").filter(key=str(placed.order_id)).exists()
+    assert not any(Order.objects.using(alias).exists() for alias in ("shard_0", "shard_1"))

@@ -74,6 +74,8 @@ DATABASES["replica"] = {
 }
 for _index, _url in enumerate(env_list("SHARD_DATABASE_URLS")):
     DATABASES[f"shard_{_index}"] = _database(_url)
+    # A shard that does not answer must fail its customers' checkouts fast (a 503), not hang them.
+    DATABASES[f"shard_{_index}"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
 
 DATABASE_ROUTERS = [
     "routers.placement.PlacementRouter",
