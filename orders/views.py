@@ -5,6 +5,7 @@ import uuid
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
@@ -29,6 +30,7 @@ from orders.services import (
 )
 
 DELIVERY_IN_SESSION = "checkout_delivery"
+HISTORY_PAGE_SIZE = 20
 
 
 @require_http_methods(["GET", "POST"])
@@ -124,8 +126,9 @@ def _order_page(request: HttpRequest, reference: str, *, template: str) -> HttpR
 @login_required
 def history(request: HttpRequest) -> HttpResponse:
     customer = customer_of_user(user=request.user)
-    orders = list(order_history(customer=customer)[:100]) if customer is not None else []
-    return render(request, "orders/history.html", {"orders": orders})
+    orders = order_history(customer=customer) if customer is not None else []
+    page = Paginator(orders, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "orders/history.html", {"orders": page.object_list, "page": page})
 
 
 @require_http_methods(["GET", "POST"])

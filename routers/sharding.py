@@ -28,6 +28,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections
 
@@ -125,6 +126,17 @@ def _validate(ranges: list[ShardRange], aliases: tuple[str, ...]) -> None:
         expected_first = r.last + 1
     if expected_first != N_LOGICAL:
         raise ImproperlyConfigured(f"SHARD_MAP leaves logical shards {expected_first}..{N_LOGICAL - 1} unmapped")
+
+
+def shard_map_check(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """`manage.py check` (and every server start) refuses a shard map that misses a logical shard."""
+    if not settings.ORDERS_SHARDED:
+        return []
+    try:
+        shard_map()
+    except ImproperlyConfigured as exc:
+        return [checks.Error(str(exc), id="routers.E001")]
+    return []
 
 
 def order_id_compose(*, milliseconds: int, logical: int, sequence: int) -> int:

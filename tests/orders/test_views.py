@@ -211,3 +211,14 @@ def test_registering_with_a_weak_password_or_a_taken_email_is_explained(client: 
 
     assert "too short" in weak.content.decode()
     assert "sign in instead" in taken.content.decode()
+
+
+@pytest.mark.django_db(databases=SHARDED)
+def test_a_registered_shopper_signs_in_with_their_email_in_any_case(client: Client):
+    UserFactory(username="sam@example.com")
+
+    wrong = client.post(reverse("accounts:login"), {"username": "sam@example.com", "password": "wrong"})
+    right = client.post(reverse("accounts:login"), {"username": "Sam@Example.com", "password": "correct horse battery"})
+
+    assert "enter a correct email and password" in wrong.content.decode()
+    assert right.url == reverse("orders:history")

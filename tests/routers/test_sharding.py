@@ -19,6 +19,7 @@ from routers.sharding import (
     shard_for_customer,
     shard_for_order,
     shard_map,
+    shard_map_check,
 )
 from tests.orders.factories import placed_order
 
@@ -105,3 +106,12 @@ def test_an_order_is_fetched_by_id_from_its_shard_with_one_query():
     assert len(on_shard.captured_queries) == 1
     assert elsewhere.captured_queries == []
     assert found.placed_at <= timezone.now()
+
+
+def test_manage_py_check_reports_a_broken_shard_map(settings):
+    settings.SHARD_MAP = "0-1000=shard_0"
+
+    [error] = shard_map_check()
+
+    assert error.id == "routers.E001"
+    assert "1001..1023 unmapped" in error.msg
