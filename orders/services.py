@@ -161,7 +161,11 @@ def _replay(reservation: StockReservation) -> PlacedOrder:
     placed = PlacedOrder(order_id=reservation.order_id, reference=reservation.reference, replayed=True)
     if reservation.status == ReservationStatus.CONFIRMED:
         return placed
-    if Order.objects.using(reservation.shard).filter(id=reservation.order_id).exists():
+    try:
+        written = Order.objects.using(reservation.shard).filter(id=reservation.order_id).exists()
+    except DatabaseError as exc:
+        raise ShardUnavailable(reservation.shard) from exc
+    if written:
         return placed
     raise OrderInProgress(reservation.reference)
 
