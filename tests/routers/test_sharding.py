@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from orders.models import Order
+from orders.selectors import order_get
 from routers.sharding import (
     N_LOGICAL,
     UnroutedOrderQuery,
@@ -100,7 +101,7 @@ def test_an_order_is_fetched_by_id_from_its_shard_with_one_query():
     other = next(alias for alias in all_shards() if alias != shard)
 
     with CaptureQueriesContext(connections[shard]) as on_shard, CaptureQueriesContext(connections[other]) as elsewhere:
-        found = Order.objects.using(shard_for_order(order.order_id)).get(id=order.order_id)
+        found = order_get(order_id=order.order_id)
 
     assert found.reference == order.reference
     assert len(on_shard.captured_queries) == 1
