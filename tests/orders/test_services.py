@@ -1,3 +1,4 @@
+import datetime as dt
 import uuid
 from decimal import Decimal
 
@@ -151,3 +152,20 @@ def test_with_sharding_off_orders_go_to_the_primarys_legacy_tables(settings):
     assert Order.objects.using("default").get(id=placed.order_id).reference == placed.reference
     assert OutboxEvent.objects.using("default").filter(key=str(placed.order_id)).exists()
     assert not any(Order.objects.using(alias).exists() for alias in ("shard_0", "shard_1"))
+
+
+@pytest.mark.django_db(databases=SHARDED)
+def test_a_delivery_date_that_moved_since_the_review_is_explained():
+    customer, product = CustomerFactory(), ProductFactory(stock=5)
+
+    with pytest.raises(CheckoutRefused, match="earliest delivery date is now"):
+        order_place(
+            customer=customer,
+            lines=[basket_line(product)],
+            delivery=delivery_details(),
+            idempotency_key=uuid.uuid4(),
+            delivery_date_shown=dt.date(2000, 1, 1),
+        )
+
+    product.refresh_from_db()
+    assert product.stock == 5
