@@ -52,3 +52,4 @@ class CustomerAdmin(ReadOnlyAdmin):
 class StockReservationAdmin(ReadOnlyAdmin):
     list_display = ["order_id", "reference", "customer", "shard", "status", "created_at", "expires_at"]
     list_filter = ["status", "shard"]
+    list_select_related = ["customer"]
