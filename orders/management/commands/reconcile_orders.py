@@ -26,11 +26,13 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, lambda *_: stopping.set())
         signal.signal(signal.SIGINT, lambda *_: stopping.set())
         while not stopping.is_set():
-            self._settle(dry_run)
+            self._settle(dry_run, quiet_when_idle=True)
             stopping.wait(every)
 
-    def _settle(self, dry_run: bool) -> None:
+    def _settle(self, dry_run: bool, *, quiet_when_idle: bool = False) -> None:
         report = reservations_reconcile(dry_run=dry_run)
+        if quiet_when_idle and not (report.confirmed or report.released or report.unreachable):
+            return
         verb = "would" if dry_run else "did"
         self.stdout.write(f"confirmed ({verb}): {len(report.confirmed)} {report.confirmed}")
         self.stdout.write(f"released ({verb}): {len(report.released)} {report.released}")
