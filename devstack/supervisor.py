@@ -20,6 +20,7 @@ SETUP_COMMANDS: list[list[str]] = [["migrate_all"]]
 # Long-running processes, each restarted if it dies.
 APP_PROCESSES: dict[str, list[str]] = {
     "web": [sys.executable, "-m", "gunicorn", "-c", str(PROJECT_ROOT / "urbanharvest" / "gunicorn.conf.py")],
+    "reconcile-orders": [*MANAGE, "reconcile_orders", "--every", "60"],
 }
 
 RESTART_DELAY_S = 2.0

@@ -18,6 +18,8 @@ class Placement(Enum):
 # "app_label.model_name" (lower case) -> placement. Unlisted models are on the primary.
 MODEL_PLACEMENTS: dict[str, Placement] = {
     "outbox.outboxevent": Placement.ORDER_SHARDS,
+    "orders.order": Placement.ORDER_SHARDS,
+    "orders.orderline": Placement.ORDER_SHARDS,
 }
 
 PRIMARY_ALIAS = "default"

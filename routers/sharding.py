@@ -1,19 +1,193 @@
-"""The OrderRouter: order-side models go to the shard chosen for them, never to a default."""
+"""The OrderRouter and the one API that says where an order lives.
 
-from routers.placement import Placement, placement_of
+A customer's orders all live on one server. The customer id is hashed (stably: CRC-32, never Python's
+salted `hash()`) onto one of `N_LOGICAL` logical shards, and the shard map (`SHARD_MAP`: ranges of
+logical shards -> database alias) picks the server. `N_LOGICAL` is fixed for the life of the data;
+adding a server later means moving ranges of logical shards (and their rows), never re-hashing.
+
+Order ids are 64-bit and carry their logical shard, Instagram style, so an id alone finds its order:
+
+    bit 63      sign, always 0 (the ids fit PostgreSQL's signed bigint)
+    bits 62..22 41 bits: milliseconds since ORDER_ID_EPOCH (2025-01-01 UTC), good until 2094
+    bits 21..12 10 bits: the logical shard (0..1023)
+    bits 11..0  12 bits: a sequence number (4,096 ids per millisecond per logical shard)
+
+The time and sequence come from one query on the primary (its clock and `orders_order_id_seq`), so
+every web server draws from one clock and one counter.
+
+`ORDERS_SHARDED` off is the legacy layout: every order on the primary ("default"), with the SAME id
+scheme, so `migrate_to_shards` can later copy rows across unchanged. That switch is read in one place
+only: `_alias_for_logical`.
+"""
+
+import bisect
+import datetime as dt
+import functools
+import zlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core import checks
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connections
+
+from routers.placement import PRIMARY_ALIAS, Placement, placement_of, shard_aliases
+
+N_LOGICAL = 1024
+TIME_BITS, LOGICAL_BITS, SEQUENCE_BITS = 41, 10, 12
+ORDER_ID_EPOCH = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
+ORDER_ID_SEQUENCE = "orders_order_id_seq"
+assert 1 << LOGICAL_BITS == N_LOGICAL
 
 
 class UnroutedOrderQuery(RuntimeError):
     """An order-side model was read or written without choosing a shard (`.using(alias)`)."""
 
 
+@dataclass(frozen=True, order=True)
+class ShardRange:
+    """Logical shards `first`..`last` (inclusive) live on database `alias`."""
+
+    first: int
+    last: int
+    alias: str
+
+
+def logical_shard_for_customer(customer_id: int) -> int:
+    return zlib.crc32(str(customer_id).encode()) % N_LOGICAL
+
+
+def shard_for_customer(customer_id: int) -> str:
+    """The database alias holding every order of this customer."""
+    return _alias_for_logical(logical_shard_for_customer(customer_id))
+
+
+def shard_for_order(order_id: int) -> str:
+    """The database alias holding this order, from its id alone."""
+    return _alias_for_logical(order_id_logical_shard(order_id))
+
+
+def all_shards() -> list[str]:
+    """Every database holding orders (for fan-out reads), in shard-map order."""
+    if not settings.ORDERS_SHARDED:
+        return [PRIMARY_ALIAS]
+    return list(dict.fromkeys(r.alias for r in shard_map()))
+
+
+def _alias_for_logical(logical: int) -> str:
+    if not settings.ORDERS_SHARDED:
+        return PRIMARY_ALIAS
+    ranges = shard_map()
+    return ranges[bisect.bisect_right([r.first for r in ranges], logical) - 1].alias
+
+
+def shard_map() -> list[ShardRange]:
+    """The validated `SHARD_MAP` setting, or an even split over the shard aliases when it is empty."""
+    return _parse_shard_map(_freeze(getattr(settings, "SHARD_MAP", "")), tuple(shard_aliases()))
+
+
+def _freeze(value: str | Iterable[Sequence]) -> str | tuple:
+    return value if isinstance(value, str) else tuple(tuple(item) for item in value)
+
+
+@functools.lru_cache(maxsize=8)
+def _parse_shard_map(value: str | tuple, aliases: tuple[str, ...]) -> list[ShardRange]:
+    """Accepts "0-511=shard_0,512-1023=shard_1" (the environment's form) or ((0, 511, "shard_0"), ...)."""
+    if not value:
+        if not aliases:
+            raise ImproperlyConfigured("ORDERS_SHARDED is on but SHARD_DATABASE_URLS names no shard")
+        size = N_LOGICAL // len(aliases)
+        bounds = [i * size for i in range(len(aliases))] + [N_LOGICAL]
+        return [ShardRange(bounds[i], bounds[i + 1] - 1, alias) for i, alias in enumerate(aliases)]
+    if isinstance(value, str):
+        try:
+            items = [(*span.split("-"), alias) for span, alias in (part.split("=") for part in value.split(","))]
+            value = tuple((int(first), int(last), alias.strip()) for first, last, alias in items)
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"SHARD_MAP must read like '0-511=shard_0,512-1023=shard_1', not {value!r}"
+            ) from None
+    ranges = sorted(ShardRange(int(first), int(last), alias) for first, last, alias in value)
+    _validate(ranges, aliases)
+    return ranges
+
+
+def _validate(ranges: list[ShardRange], aliases: tuple[str, ...]) -> None:
+    expected_first = 0
+    for r in ranges:
+        if r.alias not in aliases:
+            raise ImproperlyConfigured(f"SHARD_MAP names {r.alias!r}, which is not a shard alias ({aliases})")
+        if r.first != expected_first or r.last < r.first:
+            raise ImproperlyConfigured(
+                f"SHARD_MAP must cover logical shards 0..{N_LOGICAL - 1} once each, in ranges without gaps or"
+                f" overlaps; it goes wrong at {r.first}-{r.last} (expected a range starting at {expected_first})"
+            )
+        expected_first = r.last + 1
+    if expected_first != N_LOGICAL:
+        raise ImproperlyConfigured(f"SHARD_MAP leaves logical shards {expected_first}..{N_LOGICAL - 1} unmapped")
+
+
+def shard_map_check(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """`manage.py check` (and every server start) refuses a shard map that misses a logical shard."""
+    if not settings.ORDERS_SHARDED:
+        return []
+    try:
+        shard_map()
+    except ImproperlyConfigured as exc:
+        return [checks.Error(str(exc), id="routers.E001")]
+    return []
+
+
+def order_id_compose(*, milliseconds: int, logical: int, sequence: int) -> int:
+    """`milliseconds` since ORDER_ID_EPOCH; the sequence wraps at 4,096."""
+    if not 0 <= milliseconds < 1 << TIME_BITS or not 0 <= logical < N_LOGICAL:
+        raise ValueError(f"cannot make an order id of time {milliseconds} ms and logical shard {logical}")
+    mask = (1 << SEQUENCE_BITS) - 1
+    return (milliseconds << (LOGICAL_BITS + SEQUENCE_BITS)) | (logical << SEQUENCE_BITS) | (sequence & mask)
+
+
+def order_id_logical_shard(order_id: int) -> int:
+    return (order_id >> SEQUENCE_BITS) & (N_LOGICAL - 1)
+
+
+def order_id_time(order_id: int) -> dt.datetime:
+    return ORDER_ID_EPOCH + dt.timedelta(milliseconds=order_id >> (LOGICAL_BITS + SEQUENCE_BITS))
+
+
+def order_id_new(*, customer_id: int) -> int:
+    """A new, globally unique order id on the customer's logical shard."""
+    epoch_ms = int(ORDER_ID_EPOCH.timestamp() * 1000)
+    with connections[PRIMARY_ALIAS].cursor() as cursor:
+        cursor.execute(
+            f"SELECT nextval('{ORDER_ID_SEQUENCE}'), (extract(epoch FROM clock_timestamp()) * 1000)::bigint"  # noqa: S608
+        )
+        sequence, now_ms = cursor.fetchone()
+    return order_id_compose(
+        milliseconds=now_ms - epoch_ms, logical=logical_shard_for_customer(customer_id), sequence=sequence
+    )
+
+
 class OrderRouter:
-    def _check(self, model) -> None:
-        if placement_of(model._meta.app_label, model._meta.model_name) is Placement.ORDER_SHARDS:
-            raise UnroutedOrderQuery(f"{model._meta.label} needs a shard: query it with .using(<shard alias>)")
+    """Order-side models go where the caller chose (`.using(alias)`, or the instance's own database
+    for related lookups), never to a default: an unrouted query raises UnroutedOrderQuery."""
 
-    def db_for_read(self, model, **hints) -> None:
-        self._check(model)
+    def _route(self, model, hints: dict) -> str:
+        instance = hints.get("instance")
+        if instance is not None and instance._state.db:
+            return instance._state.db
+        raise UnroutedOrderQuery(f"{model._meta.label} needs a shard: query it with .using(<shard alias>)")
 
-    def db_for_write(self, model, **hints) -> None:
-        self._check(model)
+    def _is_order_side(self, model) -> bool:
+        return placement_of(model._meta.app_label, model._meta.model_name) is Placement.ORDER_SHARDS
+
+    def db_for_read(self, model, **hints) -> str | None:
+        return self._route(model, hints) if self._is_order_side(model) else None
+
+    def db_for_write(self, model, **hints) -> str | None:
+        return self._route(model, hints) if self._is_order_side(model) else None
+
+    def allow_relation(self, obj1, obj2, **hints) -> bool | None:
+        if self._is_order_side(type(obj1)) or self._is_order_side(type(obj2)):
+            return obj1._state.db == obj2._state.db
+        return None

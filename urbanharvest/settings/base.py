@@ -74,6 +74,8 @@ DATABASES["replica"] = {
 }
 for _index, _url in enumerate(env_list("SHARD_DATABASE_URLS")):
     DATABASES[f"shard_{_index}"] = _database(_url)
+    # A shard that does not answer must fail its customers' checkouts fast (a 503), not hang them.
+    DATABASES[f"shard_{_index}"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
 
 DATABASE_ROUTERS = [
     "routers.placement.PlacementRouter",
@@ -83,6 +85,14 @@ DATABASE_ROUTERS = [
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 ORDERS_SHARDED = env_bool("ORDERS_SHARDED", True)
+# Ranges of logical shards -> shard alias ("0-511=shard_0,512-1023=shard_1"); empty: an even split.
+SHARD_MAP = env("SHARD_MAP", "")
+# How long checkout's stock reservation may wait for its order before reconcile_orders gives it back.
+ORDER_RESERVATION_SECONDS = env_int("ORDER_RESERVATION_SECONDS", 900)
+
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "orders:history"
+LOGOUT_REDIRECT_URL = "marketplace:home"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

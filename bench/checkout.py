@@ -1,0 +1,279 @@
+"""Checkout throughput: orders placed over HTTP (gunicorn) at rising concurrency, beside pgbench running
+the same order-placing SQL on the same PostgreSQL servers, in the same run.
+
+Judged by, at each concurrency: HTTP orders/s >= 0.25 x pgbench TPS, and HTTP p99 <= 10 x pgbench p99.
+
+    UH_STACK_PORT_BASE=31100 .venv/bin/python bench/checkout.py --seconds 8 --levels 1,2,4,8
+
+It runs on a throwaway stack of its own (the test profile's settings, data in .stack/bench), started
+fresh and stopped at the end. One HTTP order is one "Place order" POST (a 3-line basket, new
+idempotency key each time); the pgbench transaction is that order's SQL as one transaction on the
+primary: lock the 3 products in pk order, guarded stock UPDATE, order INSERT, 3 line INSERTs, outbox
+INSERT. The load generator is Python threads in this process, sharing the machine's cores with
+gunicorn and PostgreSQL; pgbench is C. A cProfile of in-process checkouts shows where the time goes.
+"""
+
+import argparse
+import cProfile
+import io
+import os
+import pstats
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("UH_STACK_DIR", str(ROOT / ".stack" / "bench"))
+os.environ["DJANGO_SETTINGS_MODULE"] = "urbanharvest.settings.test"
+
+import django  # noqa: E402
+import requests  # noqa: E402
+
+from devstack import config, postgres, processes, stack  # noqa: E402
+
+PRODUCTS = 300
+LINES = 3
+PGBENCH_SCRIPT = """
+\\set p1 random(0, :third - 1)
+\\set p2 :p1 + :third
+\\set p3 :p2 + :third
+BEGIN;
+SELECT id, price, stock, is_active FROM marketplace_product WHERE id IN (:base + :p1, :base + :p2, :base + :p3)
+  ORDER BY id FOR UPDATE;
+UPDATE marketplace_product AS p SET stock = p.stock - v.q, updated_at = now()
+  FROM (VALUES (:base + :p1, 1), (:base + :p2, 1), (:base + :p3, 1)) AS v(id, q) WHERE p.id = v.id AND p.stock >= v.q;
+SELECT nextval('orders_order_id_seq') + (1::bigint << 62) AS oid \\gset
+INSERT INTO orders_order (id, reference, customer_id, email, phone, delivery_address, pickup_point, delivery_date,
+  total, status, placed_at) VALUES (:oid, substr(md5(random()::text), 1, 12), :client_id, 'bench@example.com',
+  '555 0100 200', '1 Orchard Lane', '', current_date + 1, 10.50, 'placed', now());
+INSERT INTO orders_orderline (order_id, product_id, farmer_id, name, unit, quantity, unit_price, line_total)
+  VALUES (:oid, :base + :p1, 1, 'Bench produce', 'lb', 1, 3.50, 3.50),
+         (:oid, :base + :p2, 1, 'Bench produce', 'lb', 1, 3.50, 3.50),
+         (:oid, :base + :p3, 1, 'Bench produce', 'lb', 1, 3.50, 3.50);
+INSERT INTO outbox_outboxevent (id, topic, key, event_type, payload, headers, created_at)
+  VALUES (gen_random_uuid(), 'order_events', :oid::text, 'order_placed', '{"bench": true}', '{}', now());
+END;
+"""
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] if ordered else float("nan")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def seed() -> list[int]:
+    """A farmer delivering every day, and products with stock that will not run out."""
+    from django.contrib.auth import get_user_model
+
+    from marketplace.models import Category, Farmer, Product
+
+    user = get_user_model().objects.create_user(username="bench-farmer", email="farmer@example.com")
+    farmer = Farmer.objects.create(user=user, farm_name="Bench Farm", slug="bench-farm", town="Springfield")
+    farmer.order_cutoff = farmer.order_cutoff.replace(hour=23, minute=59)
+    farmer.save()
+    category = Category.objects.create(name="Bench", slug="bench")
+    products = Product.objects.bulk_create(
+        Product(farmer=farmer, category=category, name=f"Bench produce {i}", slug=f"p-{i}", price="3.50", stock=10**9)
+        for i in range(PRODUCTS)
+    )
+    return [p.id for p in products]
+
+
+class Shopper:
+    """One HTTP client with a session holding its delivery details and a signed 3-line basket."""
+
+    def __init__(self, base_url: str, product_ids: list[int], n: int):
+        from django.contrib.sessions.backends.db import SessionStore
+
+        from marketplace.cart import cart_set
+
+        self.base_url, self.http = base_url, requests.Session()
+        session = SessionStore()
+        for product_id in random.sample(product_ids, LINES):
+            cart_set(session, product_id=product_id, quantity=1)
+        email = f"bench-{n}-{uuid.uuid4().hex[:8]}@example.com"
+        session["checkout_delivery"] = {
+            "email": email,
+            "phone": "555 0100 200",
+            "method": "address",
+            "address": "1 Orchard Lane",
+            "pickup_point": "",
+        }
+        session.save()
+        self.http.cookies.set("sessionid", session.session_key)
+        page = self.http.get(f"{base_url}/checkout/review/", timeout=10).text
+        self.basket = page.split('name="basket" value="', 1)[1].split('"', 1)[0]
+
+    def place(self) -> bool:
+        response = self.http.post(
+            f"{self.base_url}/checkout/review/",
+            data={
+                "basket": self.basket,
+                "idempotency_key": str(uuid.uuid4()),
+                "csrfmiddlewaretoken": self.http.cookies["csrftoken"],
+            },
+            allow_redirects=False,
+            timeout=30,
+        )
+        return response.status_code == 302
+
+
+def http_run(base_url: str, product_ids: list[int], clients: int, seconds: float) -> tuple[float, float, float, int]:
+    """Orders/s, p50 ms, p99 ms, failures."""
+    shoppers = [Shopper(base_url, product_ids, n) for n in range(clients)]
+    latencies: list[float] = []
+    failures = [0]
+    lock = threading.Lock()
+    deadline = time.monotonic() + seconds
+
+    def loop(shopper: Shopper) -> None:
+        mine, failed = [], 0
+        while time.monotonic() < deadline:
+            started = time.perf_counter()
+            ok = shopper.place()
+            mine.append(time.perf_counter() - started)
+            failed += not ok
+        with lock:
+            latencies.extend(mine)
+            failures[0] += failed
+
+    began = time.monotonic()
+    threads = [threading.Thread(target=loop, args=(s,)) for s in shoppers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.monotonic() - began
+    return len(latencies) / elapsed, percentile(latencies, 0.5) * 1e3, percentile(latencies, 0.99) * 1e3, failures[0]
+
+
+def pgbench_run(port: int, base: int, clients: int, seconds: int) -> tuple[float, float, float]:
+    """TPS, p50 ms, p99 ms of the order transaction, from pgbench's per-transaction log."""
+    with tempfile.TemporaryDirectory() as folder:
+        script = Path(folder) / "place_order.sql"
+        script.write_text(PGBENCH_SCRIPT)
+        os.chmod(folder, 0o777)
+        command = [
+            str(postgres.bin_dir() / "pgbench"), "-n", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres",
+            "-c", str(clients), "-j", str(min(clients, 2)), "-T", str(seconds), "-f", str(script),
+            "-D", f"base={base}", "-D", f"third={PRODUCTS // LINES}", "-l", "--log-prefix", f"{folder}/txn",
+            config.DATABASE_NAME,
+        ]  # fmt: skip
+        result = subprocess.run(command, capture_output=True, text=True, check=True, cwd=folder)
+        latencies = [
+            int(line.split()[2]) / 1e3 for log in Path(folder).glob("txn*") for line in log.read_text().splitlines()
+        ]
+    tps = float(result.stdout.split("tps = ")[1].split()[0])
+    return tps, percentile(latencies, 0.5), percentile(latencies, 0.99)
+
+
+def profile_in_process(product_ids: list[int], orders: int) -> str:
+    """Where one checkout's time goes: cProfile over in-process Place-order requests."""
+    from django.test import Client
+
+    shopper = Client(HTTP_HOST="127.0.0.1")
+    session = shopper.session
+    session["cart"] = {str(pid): 1 for pid in product_ids[:LINES]}
+    session["checkout_delivery"] = {
+        "email": "profile@example.com",
+        "phone": "555 0100 200",
+        "method": "address",
+        "address": "1 Orchard Lane",
+        "pickup_point": "",
+    }
+    session.save()
+    page = shopper.get("/checkout/review/").content.decode()
+    basket = page.split('name="basket" value="', 1)[1].split('"', 1)[0]
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(orders):
+        shopper.post("/checkout/review/", {"basket": basket, "idempotency_key": str(uuid.uuid4())})
+    profiler.disable()
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out)
+    total = stats.total_tt
+
+    def seconds_in(*names: str) -> float:
+        return sum(ct for (_, _, func), (_, _, _, ct, _) in stats.stats.items() if any(n in func for n in names))
+
+    waiting = seconds_in("of 'psycopg2.extensions.cursor'", "of 'psycopg2.extensions.connection'")
+    service = seconds_in("order_place")
+    out.write(
+        f"per order: {total / orders * 1e3:.1f} ms in all (profiled), {service / orders * 1e3:.1f} ms in order_place,"
+        f" {waiting / orders * 1e3:.1f} ms waiting on PostgreSQL ({waiting / total:.0%});"
+        f" the rest is Python: Django's request cycle, forms, signing, the ORM building SQL\n"
+    )
+    stats.sort_stats("tottime").print_stats(12)
+    return out.getvalue()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=8)
+    parser.add_argument("--levels", default="1,2,4,8")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
+    args = parser.parse_args()
+    if "UH_STACK_PORT_BASE" not in os.environ:
+        sys.exit("set UH_STACK_PORT_BASE to a free port range: the bench starts a stack of its own there")
+    levels = [int(level) for level in args.levels.split(",")]
+
+    profile = config.profile("test")
+    stack.up(profile, fresh=True, quiet=True)
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate_all", verbosity=0)
+    product_ids = seed()
+    port = free_port()
+    env = {**os.environ, "WEB_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": str(args.workers)}
+    log = (profile.logs / "bench-gunicorn.log").open("w")
+    web = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "urbanharvest" / "gunicorn.conf.py")],
+        env=env,
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        if not processes.wait_until(lambda: processes.port_open(port), timeout=30):
+            sys.exit("gunicorn did not start; see " + str(profile.logs / "bench-gunicorn.log"))
+        base_url = f"http://127.0.0.1:{port}"
+        print(f"warming up ({args.workers} gunicorn workers, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f})")
+        http_run(base_url, product_ids, 2, 2)
+        pgbench_run(profile.port(config.PRIMARY), min(product_ids), 2, 2)
+        header = "clients  http orders/s  p50 ms  p99 ms  fail | pgbench tps  p50 ms  p99 ms | tps ratio  p99 ratio"
+        print(header)
+        for clients in levels:
+            rate, p50, p99, failed = http_run(base_url, product_ids, clients, args.seconds)
+            tps, pg50, pg99 = pgbench_run(profile.port(config.PRIMARY), min(product_ids), clients, args.seconds)
+            verdict = "ok" if rate >= 0.25 * tps and p99 <= 10 * pg99 else "short"
+            print(
+                f"{clients:>7}  {rate:>13.1f}  {p50:>6.1f}  {p99:>6.1f}  {failed:>4} |"
+                f" {tps:>11.1f}  {pg50:>6.2f}  {pg99:>6.2f} | {rate / tps:>9.3f}  {p99 / pg99:>9.1f}  {verdict}"
+            )
+        print("targets: tps ratio >= 0.25, p99 ratio <= 10")
+        print("\nwhere the time goes (cProfile of 200 in-process place-order requests):\n")
+        print(profile_in_process(product_ids, 200))
+        print(f"load average at the end: {statistics.fmean(os.getloadavg()):.1f}")
+    finally:
+        web.terminate()
+        web.wait(timeout=20)
+        stack.down(profile, quiet=True)
+
+
+if __name__ == "__main__":
+    main()
