@@ -5,8 +5,11 @@ import datetime as dt
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.urls import reverse
 
 
 class Weekday(models.IntegerChoices):
@@ -46,6 +49,9 @@ class Farmer(models.Model):
     def __str__(self) -> str:
         return self.farm_name
 
+    def get_absolute_url(self) -> str:
+        return reverse("marketplace:farmer_detail", kwargs={"slug": self.slug})
+
 
 class Category(models.Model):
     name = models.CharField(max_length=80, unique=True)
@@ -80,9 +86,28 @@ class Product(models.Model):
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Kept by PostgreSQL itself, so bulk loads and raw updates can never leave it stale.
+    search_vector = models.GeneratedField(
+        expression=SearchVector("name", weight="A", config="english")
+        + SearchVector("description", weight="B", config="english"),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
 
     class Meta:
         ordering = ["name"]
+        # One index per storefront filter; partial on is_active because shoppers never see the rest.
+        indexes = [
+            models.Index(fields=["name", "id"], condition=models.Q(is_active=True), name="product_active_by_name"),
+            models.Index(
+                fields=["category", "name", "id"], condition=models.Q(is_active=True), name="product_active_by_category"
+            ),
+            models.Index(
+                fields=["farmer", "name", "id"], condition=models.Q(is_active=True), name="product_active_by_farmer"
+            ),
+            models.Index(fields=["-created_at"], condition=models.Q(is_active=True), name="product_active_newest"),
+            GinIndex(fields=["search_vector"], name="product_search"),
+        ]
         constraints = [
             models.CheckConstraint(condition=models.Q(stock__gte=0), name="product_stock_not_negative"),
             models.CheckConstraint(condition=models.Q(price__gte=0), name="product_price_not_negative"),
@@ -91,6 +116,17 @@ class Product(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse(
+            "marketplace:product_detail", kwargs={"farmer_slug": self.farmer.slug, "product_slug": self.slug}
+        )
+
+    @property
+    def first_image(self) -> "ProductImage | None":
+        """The card's picture, from the prefetched images when the selector fetched them."""
+        images = list(self.images.all())
+        return images[0] if images else None
 
 
 class ProductImage(models.Model):
@@ -101,6 +137,7 @@ class ProductImage(models.Model):
 
     class Meta:
         ordering = ["position", "id"]
+        indexes = [models.Index(fields=["product", "position", "id"], name="productimage_in_order")]
 
     def __str__(self) -> str:
         return self.alt_text or self.image.name

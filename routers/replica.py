@@ -1,11 +1,177 @@
-"""Catalog reads on the streaming replica (see the catalog issue for the full behaviour)."""
+"""Catalog reads on the streaming replica, and every other query on the primary.
+
+A catalog read (farmers, categories, products, images) goes to the `replica` alias unless
+- the request is pinned to the primary: it wrote catalog data, or it carries the pin cookie a
+  recent write set (read-your-writes, `REPLICA_PIN_SECONDS`);
+- a transaction is open on the primary (whatever reads inside it must see what it wrote);
+- the replica is down or lags more than `REPLICA_MAX_LAG_SECONDS` (checked at most once every
+  `REPLICA_HEALTH_CHECK_SECONDS` per process, transitions logged).
+Writes, auth, sessions and everything order-related stay on the primary. The per-request state is
+a contextvar set by `routers.middleware.ReplicaPinMiddleware`, so threads and requests never share it.
+"""
+
+import contextlib
+import logging
+import threading
+import time
+from collections.abc import Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import DatabaseError, connections
+
+from routers.placement import PRIMARY_ALIAS, REPLICA_ALIAS
+
+logger = logging.getLogger(__name__)
+
+# "app_label.model_name" of the models the storefront may read from the replica.
+CATALOG_MODELS = frozenset(
+    {"marketplace.farmer", "marketplace.category", "marketplace.product", "marketplace.productimage"}
+)
+
+# Zero while the replica has replayed everything it received (an idle primary writes no WAL, so the
+# last replayed transaction's age would otherwise read as lag).
+LAG_SQL = """
+    SELECT pg_is_in_recovery(),
+           CASE WHEN pg_last_wal_receive_lsn() IS NOT DISTINCT FROM pg_last_wal_replay_lsn() THEN 0
+                ELSE COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()), 0)
+           END
+"""
+
+
+@dataclass
+class RequestRouting:
+    """What the router knows about the request (or task) in progress."""
+
+    pinned: bool = False
+    wrote: bool = False
+    used_replica: bool = False
+
+
+_request: ContextVar[RequestRouting | None] = ContextVar("replica_request_routing", default=None)
+
+
+def is_catalog(model) -> bool:
+    return f"{model._meta.app_label}.{model._meta.model_name}" in CATALOG_MODELS
+
+
+@contextlib.contextmanager
+def request_routing(*, pinned: bool) -> Iterator[RequestRouting]:
+    """Route the queries run inside the block as one request's, pinned to the primary or not."""
+    state = RequestRouting(pinned=pinned)
+    token = _request.set(state)
+    try:
+        yield state
+    finally:
+        _request.reset(token)
+
+
+@contextlib.contextmanager
+def reads_from_primary() -> Iterator[None]:
+    """Every catalog read inside the block goes to the primary (commands that must see their own
+    writes, admin screens, retries after the replica failed)."""
+    with request_routing(pinned=True):
+        yield
+
+
+def replica_used_by_this_request() -> bool:
+    state = _request.get()
+    return state is not None and state.used_replica
+
+
+class ReplicaHealth:
+    """The replica's usability as last measured, shared by the threads of one process and
+    re-measured when older than `REPLICA_HEALTH_CHECK_SECONDS`."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._checked_at = float("-inf")
+        self._usable = True
+        self._reason = ""
+
+    def usable(self) -> bool:
+        if time.monotonic() - self._checked_at < settings.REPLICA_HEALTH_CHECK_SECONDS:
+            return self._usable
+        # One thread measures; the others keep the last answer rather than queue behind it.
+        if not self._lock.acquire(blocking=False):
+            return self._usable
+        try:
+            self._record(*self._measure())
+        finally:
+            self._lock.release()
+        return self._usable
+
+    def mark_unusable(self, reason: str) -> None:
+        """Take the replica out of service now (a query on it just failed)."""
+        with self._lock:
+            self._record(False, reason)
+
+    def reset(self) -> None:
+        with self._lock:
+            self._checked_at = float("-inf")
+            self._usable, self._reason = True, ""
+
+    def _measure(self) -> tuple[bool, str]:
+        connection = connections[REPLICA_ALIAS]
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(LAG_SQL)
+                in_recovery, lag = cursor.fetchone()
+        except DatabaseError as exc:
+            connection.close_if_unusable_or_obsolete()
+            first_line = next(iter(str(exc).strip().splitlines()), type(exc).__name__)
+            return False, f"unreachable: {first_line}"
+        if not in_recovery:
+            # Not a standby at all (a test mirror or a replica-less deployment): the same data.
+            return True, "not a standby"
+        if float(lag) > settings.REPLICA_MAX_LAG_SECONDS:
+            return False, f"lagging {float(lag):.1f}s (bound {settings.REPLICA_MAX_LAG_SECONDS}s)"
+        return True, f"lag {float(lag):.3f}s"
+
+    def _record(self, usable: bool, reason: str) -> None:
+        self._checked_at = time.monotonic()
+        if usable != self._usable:
+            if usable:
+                logger.warning("replica back in service (%s): catalog reads return to it", reason)
+            else:
+                logger.warning("replica out of service (%s): catalog reads go to the primary", reason)
+        self._usable, self._reason = usable, reason
+
+
+replica_health = ReplicaHealth()
+
+
+def catalog_read_alias() -> str:
+    """Where a catalog read issued now should go."""
+    state = _request.get()
+    if state is not None and (state.pinned or state.wrote):
+        return PRIMARY_ALIAS
+    if REPLICA_ALIAS not in settings.DATABASES or connections[PRIMARY_ALIAS].in_atomic_block:
+        return PRIMARY_ALIAS
+    if not replica_health.usable():
+        return PRIMARY_ALIAS
+    if state is not None:
+        state.used_replica = True
+    return REPLICA_ALIAS
 
 
 class ReplicaRouter:
-    """Sends nothing to the replica yet: every read and write goes to the primary."""
+    """Catalog reads to the replica when that is safe; every write, and every other model, to the
+    primary. Order-side models never get here: the OrderRouter before it insists on a shard."""
 
     def db_for_read(self, model, **hints) -> str:
-        return "default"
+        return catalog_read_alias() if is_catalog(model) else PRIMARY_ALIAS
 
     def db_for_write(self, model, **hints) -> str:
-        return "default"
+        state = _request.get()
+        if state is not None and is_catalog(model):
+            state.wrote = True
+        return PRIMARY_ALIAS
+
+    def allow_relation(self, obj1, obj2, **hints) -> bool | None:
+        """The replica holds the primary's own rows, so objects read from either may be related."""
+        same_data = {PRIMARY_ALIAS, REPLICA_ALIAS}
+        if obj1._state.db in same_data and obj2._state.db in same_data:
+            return True
+        return None

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.contrib.staticfiles.urls import staticfiles_urlpatterns
 from django.urls import include, path
 
 urlpatterns = [
@@ -7,3 +8,5 @@ urlpatterns = [
     path("", include("orders.urls")),
     path("accounts/", include("orders.account_urls")),
 ]
+# Serves static files from the app server only with DEBUG on and a local STATIC_URL (`make run`).
+urlpatterns += staticfiles_urlpatterns()

@@ -31,6 +31,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "routers.middleware.ReplicaPinMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -52,6 +53,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "marketplace.context_processors.storefront",
             ],
         },
     },
@@ -72,6 +74,8 @@ DATABASES["replica"] = {
     **_database(env("REPLICA_DATABASE_URL", env("DATABASE_URL"))),
     "TEST": {"MIRROR": "default"},
 }
+# A replica that stops answering must cost a page little before it falls back to the primary.
+DATABASES["replica"]["OPTIONS"] = {"connect_timeout": env_int("REPLICA_CONNECT_TIMEOUT", 2)}
 for _index, _url in enumerate(env_list("SHARD_DATABASE_URLS")):
     DATABASES[f"shard_{_index}"] = _database(_url)
     # A shard that does not answer must fail its customers' checkouts fast (a 503), not hang them.
@@ -83,6 +87,13 @@ DATABASE_ROUTERS = [
     "routers.replica.ReplicaRouter",
 ]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Catalog reads on the replica (routers/replica.py): the lag beyond which it is skipped, how long a
+# writer's reads stay on the primary after a write, how often each process re-checks its health.
+REPLICA_MAX_LAG_SECONDS = float(env("REPLICA_MAX_LAG_SECONDS", "5"))
+REPLICA_PIN_SECONDS = env_int("REPLICA_PIN_SECONDS", 15)
+REPLICA_HEALTH_CHECK_SECONDS = float(env("REPLICA_HEALTH_CHECK_SECONDS", "2"))
+REPLICA_PRIMARY_PATHS = ["/admin/"]
 
 ORDERS_SHARDED = env_bool("ORDERS_SHARDED", True)
 # Ranges of logical shards -> shard alias ("0-511=shard_0,512-1023=shard_1"); empty: an even split.

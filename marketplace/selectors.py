@@ -1,0 +1,143 @@
+"""Catalog reads for the storefront. Each selector costs a fixed number of queries, whatever the
+page size (related rows are joined or prefetched), and every filter it applies has an index
+(marketplace/migrations/0002). The router sends these reads to the replica when that is safe."""
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from marketplace.delivery import common_delivery_date, next_delivery_date
+from marketplace.models import Category, Farmer, Product, ProductImage
+
+PRODUCTS_PER_PAGE = 24
+SEARCH_CONFIG = "english"
+
+
+def _with_card_data(products: QuerySet[Product]) -> QuerySet[Product]:
+    """What a product card shows: its farm, its category and its images, in three queries at most."""
+    return products.select_related("farmer", "category").prefetch_related(
+        Prefetch("images", queryset=ProductImage.objects.order_by("position", "id"))
+    )
+
+
+def category_list() -> list[Category]:
+    return list(Category.objects.all())
+
+
+def category_get(*, slug: str) -> Category:
+    try:
+        return Category.objects.get(slug=slug)
+    except Category.DoesNotExist:
+        raise Http404(f"No category called {slug!r}.") from None
+
+
+def product_search_page(*, category: Category | None = None, query: str = "", page: int | str = 1) -> Page:
+    """One page of active products, optionally in one category and matching a full-text query
+    (web-search syntax, so any text a shopper types is a valid query), best matches first."""
+    products = Product.objects.filter(is_active=True)
+    if category is not None:
+        products = products.filter(category=category)
+    if query:
+        search = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
+        products = products.filter(search_vector=search).annotate(rank=SearchRank(F("search_vector"), search))
+        products = products.order_by("-rank", "name", "id")
+    else:
+        products = products.order_by("name", "id")
+    return Paginator(_with_card_data(products), PRODUCTS_PER_PAGE).get_page(page)
+
+
+def product_newest(*, limit: int = 8) -> list[Product]:
+    return list(_with_card_data(Product.objects.filter(is_active=True).order_by("-created_at"))[:limit])
+
+
+def product_get(*, farmer_slug: str, product_slug: str) -> Product:
+    """An active product by its farm and its own slug (unique per farm)."""
+    products = _with_card_data(Product.objects.filter(is_active=True, farmer__slug=farmer_slug, slug=product_slug))
+    product = products.first()
+    if product is None:
+        raise Http404("No such product.")
+    return product
+
+
+def product_for_cart(*, product_id: int) -> Product | None:
+    """The active product a cart line names, or None when it is gone or off sale."""
+    return Product.objects.select_related("farmer").filter(pk=product_id, is_active=True).first()
+
+
+def farmer_list() -> list[Farmer]:
+    """The farm directory: every farm with at least one product on sale, and how many."""
+    return list(
+        Farmer.objects.annotate(product_count=Count("products", filter=Q(products__is_active=True)))
+        .filter(product_count__gt=0)
+        .order_by("farm_name")
+    )
+
+
+def farmer_get(*, slug: str) -> Farmer:
+    try:
+        return Farmer.objects.get(slug=slug)
+    except Farmer.DoesNotExist:
+        raise Http404(f"No farm called {slug!r}.") from None
+
+
+def farmer_products(*, farmer: Farmer) -> list[Product]:
+    return list(_with_card_data(farmer.products.filter(is_active=True).order_by("name", "id")))
+
+
+def delivery_date_for(*, farmer: Farmer, now: dt.datetime | None = None) -> dt.date | None:
+    """The first day this farm can deliver an order placed now, or None if it delivers on no day."""
+    try:
+        return next_delivery_date(
+            now=timezone.localtime(now), cutoff=farmer.order_cutoff, delivery_days=farmer.delivery_days
+        )
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class CartLine:
+    product: Product
+    quantity: int
+
+    @property
+    def total(self) -> Decimal:
+        return self.product.price * self.quantity
+
+
+@dataclass(frozen=True)
+class CartSummary:
+    lines: list[CartLine]
+    # Products still in the session that are gone or no longer on sale.
+    unavailable: list[int]
+    delivery_date: dt.date | None
+
+    @property
+    def total(self) -> Decimal:
+        return sum((line.total for line in self.lines), Decimal("0.00"))
+
+    @property
+    def item_count(self) -> int:
+        return sum(line.quantity for line in self.lines)
+
+
+def cart_summary(*, items: dict[int, int], now: dt.datetime | None = None) -> CartSummary:
+    """The cart's lines with their products and totals, in one query, and the first day every farm
+    of the basket can deliver (None when they share no delivery weekday)."""
+    products = {
+        p.pk: p for p in _with_card_data(Product.objects.filter(pk__in=items, is_active=True)).order_by("name", "id")
+    }
+    lines = [CartLine(product=p, quantity=items[p.pk]) for p in products.values()]
+    farms = {line.product.farmer_id: line.product.farmer for line in lines}
+    try:
+        delivery = common_delivery_date(
+            now=timezone.localtime(now), farms=[(f.order_cutoff, f.delivery_days) for f in farms.values()]
+        )
+    except ValueError:
+        delivery = None
+    return CartSummary(lines=lines, unavailable=[pk for pk in items if pk not in products], delivery_date=delivery)

@@ -1,0 +1,63 @@
+"""Catalog writes: farmers' accounts and stock adjustments. All of them go to the primary."""
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+from django.db.models import F
+from django.utils.text import slugify
+
+from marketplace.models import Farmer, Product
+
+FARMERS_GROUP = "Farmers"
+# What a farmer may do in the admin; the admin narrows each to the farmer's own rows.
+FARMER_PERMISSIONS = {
+    "product": ("view", "add", "change"),
+    "productimage": ("view", "add", "change", "delete"),
+    "farmer": ("view", "change"),
+}
+
+
+class StockBelowZero(ValueError):
+    """An adjustment would take more stock than there is."""
+
+
+def farmer_group_ensure() -> Group:
+    """The "Farmers" group, holding exactly the permissions farmers need (run after migrations)."""
+    group, _ = Group.objects.get_or_create(name=FARMERS_GROUP)
+    codenames = [f"{action}_{model}" for model, actions in FARMER_PERMISSIONS.items() for action in actions]
+    group.permissions.set(Permission.objects.filter(content_type__app_label="marketplace", codename__in=codenames))
+    return group
+
+
+@transaction.atomic
+def farmer_register(
+    *,
+    username: str,
+    email: str,
+    password: str | None,
+    farm_name: str,
+    town: str,
+    story: str = "",
+    slug: str | None = None,
+) -> Farmer:
+    """A farmer's admin account (staff, in the Farmers group) and farm profile, created together.
+    A `password` of None leaves the account unable to log in until a password is set."""
+    user = get_user_model().objects.create_user(username=username, email=email, password=password, is_staff=True)
+    user.groups.add(farmer_group_ensure())
+    slug = slug or slugify(farm_name)
+    return Farmer.objects.create(user=user, farm_name=farm_name, slug=slug, town=town, story=story)
+
+
+def product_stock_adjust(*, product_id: int, by: int) -> int:
+    """Add `by` units to a product's stock (negative to take), in one guarded UPDATE so that a
+    concurrent checkout's take is never lost, and return the new stock.
+
+    Stock never goes below zero: an adjustment that would take it there changes nothing and raises
+    StockBelowZero."""
+    with transaction.atomic():
+        updated = Product.objects.filter(pk=product_id, stock__gte=-by).update(stock=F("stock") + by)
+        if not updated:
+            if not Product.objects.filter(pk=product_id).exists():
+                raise Product.DoesNotExist(f"no product {product_id}")
+            raise StockBelowZero(f"taking {-by} would leave product {product_id} below zero")
+        return Product.objects.filter(pk=product_id).values_list("stock", flat=True).get()
