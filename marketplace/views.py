@@ -91,8 +91,9 @@ def _cart_line_form(request: HttpRequest, form_class: type[CartLineForm]) -> Car
 
 
 def _report_errors(request: HttpRequest, form: CartLineForm) -> None:
-    for errors in form.errors.values():
-        messages.error(request, " ".join(errors))
+    for field, errors in form.errors.items():
+        prefix = "" if field == "__all__" else f"{form.fields[field].label or field.title()}: "
+        messages.error(request, prefix + " ".join(errors))
 
 
 @require_POST

@@ -103,9 +103,11 @@ class ReplicaHealth:
         return self._usable
 
     def mark_unusable(self, reason: str) -> None:
-        """Take the replica out of service now (a query on it just failed)."""
+        """Take the replica out of service now (a query on it just failed), and drop this thread's
+        broken connection to it so that the next health check reconnects."""
         with self._lock:
             self._record(False, reason)
+        connections[REPLICA_ALIAS].close()
 
     def reset(self) -> None:
         with self._lock:
@@ -119,7 +121,8 @@ class ReplicaHealth:
                 cursor.execute(LAG_SQL)
                 in_recovery, lag = cursor.fetchone()
         except DatabaseError as exc:
-            connection.close_if_unusable_or_obsolete()
+            # A dead connection would fail the next check too; the next one must reconnect.
+            connection.close()
             first_line = next(iter(str(exc).strip().splitlines()), type(exc).__name__)
             return False, f"unreachable: {first_line}"
         if not in_recovery:
