@@ -115,7 +115,8 @@ class ProductAdmin(FarmScopedAdmin):
             obj.save()
             return
         # Everything but the stock, which only ever moves by a guarded adjustment.
-        obj.save(update_fields=[f.name for f in obj._meta.concrete_fields if f.editable and f.name != "stock"])
+        fields = obj._meta.concrete_fields
+        obj.save(update_fields=[f.name for f in fields if f.editable and not f.primary_key and f.name != "stock"])
         by = form.cleaned_data.get("adjust_stock") or 0
         if by:
             try:

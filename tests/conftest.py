@@ -38,6 +38,16 @@ def replica_caught_up(test_stack):
 
 
 @pytest.fixture(autouse=True)
+def test_code_reads_the_primary():
+    """A test's own ORM reads see what it just wrote, as a request pinned after its write would;
+    pages fetched through the test client or a live server route as in production."""
+    from routers.replica import reads_from_primary
+
+    with reads_from_primary():
+        yield
+
+
+@pytest.fixture(autouse=True)
 def replica_health_reset():
     """Each test starts believing the replica healthy, as a fresh process would."""
     from routers.replica import replica_health
@@ -45,3 +55,31 @@ def replica_health_reset():
     replica_health.reset()
     yield
     replica_health.reset()
+
+
+CATALOG_CALLS = (
+    "SELECT coalesce(sum(calls), 0) FROM pg_stat_statements"
+    " WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND query LIKE %s"
+)
+
+
+@pytest.fixture
+def catalog_statements(test_stack, replica_caught_up):
+    """The servers' own count of statements that touched a catalog table since `reset()`, read from
+    pg_stat_statements on the primary and on the replica."""
+    primary, replica = stack.primary(test_stack), stack.replica(test_stack)
+    primary.fetch_one("CREATE EXTENSION IF NOT EXISTS pg_stat_statements", dbname=config.DATABASE_NAME)
+    replica_caught_up()
+
+    class CatalogStatements:
+        def __init__(self) -> None:
+            self.primary, self.replica = primary, replica
+
+        def reset(self) -> None:
+            for server in (primary, replica):
+                server.fetch_one("SELECT pg_stat_statements_reset()", dbname=config.DATABASE_NAME)
+
+        def catalog_calls(self, server) -> int:
+            return int(server.fetch_one(CATALOG_CALLS, ("%marketplace_%",), dbname=config.DATABASE_NAME)[0])
+
+    return CatalogStatements()

@@ -1,0 +1,70 @@
+"""Catalog writes: farmers' accounts, and stock adjustments racing real checkouts on PostgreSQL."""
+
+import threading
+
+import pytest
+from django.db import connection, connections
+
+from marketplace.models import Product
+from marketplace.services import FARMERS_GROUP, StockBelowZero, product_stock_adjust
+from tests.marketplace.factories import ProductFactory, farmer_make
+
+
+@pytest.mark.django_db
+def test_a_registered_farmer_is_staff_in_the_farmers_group_with_product_permissions():
+    farmer = farmer_make()
+
+    user = farmer.user
+    assert user.is_staff and not user.is_superuser
+    assert user.groups.filter(name=FARMERS_GROUP).exists()
+    assert user.has_perms(["marketplace.add_product", "marketplace.change_product", "marketplace.add_productimage"])
+    assert not user.has_perm("marketplace.delete_product")
+
+
+@pytest.mark.django_db
+def test_an_adjustment_that_would_go_below_zero_changes_nothing():
+    product = ProductFactory(stock=2)
+
+    with pytest.raises(StockBelowZero):
+        product_stock_adjust(product_id=product.pk, by=-3)
+
+    product.refresh_from_db()
+    assert product.stock == 2
+
+
+def _checkout_take(product_id: int, quantity: int) -> bool:
+    """What a checkout does to stock: one guarded decrement (orders' own code does the same)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE marketplace_product SET stock = stock - %s WHERE id = %s AND stock >= %s",
+            [quantity, product_id, quantity],
+        )
+        return cursor.rowcount == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_restocks_racing_checkouts_lose_no_update_and_never_go_below_zero():
+    product = ProductFactory(stock=10)
+    taken, start = [], threading.Barrier(8)
+
+    def farmer() -> None:
+        start.wait()
+        for _ in range(25):
+            product_stock_adjust(product_id=product.pk, by=2)
+        connections.close_all()
+
+    def shopper() -> None:
+        start.wait()
+        for _ in range(25):
+            if _checkout_take(product.pk, 3):
+                taken.append(3)
+        connections.close_all()
+
+    threads = [threading.Thread(target=farmer) for _ in range(4)] + [threading.Thread(target=shopper) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert Product.objects.get(pk=product.pk).stock == 10 + 4 * 25 * 2 - sum(taken)
+    assert Product.objects.get(pk=product.pk).stock >= 0
