@@ -20,9 +20,12 @@ SEARCH_CONFIG = "english"
 
 
 def _with_card_data(products: QuerySet[Product]) -> QuerySet[Product]:
-    """What a product card shows: its farm, its category and its images, in three queries at most."""
-    return products.select_related("farmer", "category").prefetch_related(
-        Prefetch("images", queryset=ProductImage.objects.order_by("position", "id"))
+    """What a product card shows: the product, its farm and its images, in two queries. The search
+    vector and the description stay in the database: a page of cards shows neither."""
+    return (
+        products.select_related("farmer")
+        .defer("search_vector", "description")
+        .prefetch_related(Prefetch("images", queryset=ProductImage.objects.order_by("position", "id")))
     )
 
 
@@ -58,8 +61,13 @@ def product_newest(*, limit: int = 8) -> list[Product]:
 
 def product_get(*, farmer_slug: str, product_slug: str) -> Product:
     """An active product by its farm and its own slug (unique per farm)."""
-    products = _with_card_data(Product.objects.filter(is_active=True, farmer__slug=farmer_slug, slug=product_slug))
-    product = products.first()
+    products = Product.objects.filter(is_active=True, farmer__slug=farmer_slug, slug=product_slug)
+    product = (
+        products.select_related("farmer", "category")
+        .defer("search_vector")
+        .prefetch_related(Prefetch("images", queryset=ProductImage.objects.order_by("position", "id")))
+        .first()
+    )
     if product is None:
         raise Http404("No such product.")
     return product

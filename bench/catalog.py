@@ -1,0 +1,238 @@
+"""Catalog pages under gunicorn against the framework's floor, and the replica's share of catalog reads.
+
+    UH_STACK_PORT_BASE=30500 .venv/bin/python bench/catalog.py --products 5000 --seconds 8
+
+On the dev profile of the local stack (started if needed) with the demo catalog (`seed_demo`), one
+gunicorn serves both the real pages and a minimal view returning a page of the same size from
+memory (bench/urls.py). Each figure is measured in the same run, side by side:
+- product list and product detail: requests/s, p50 and p99, and the ratio to the floor's requests/s
+  (target >= 0.5);
+- under a mixed load (shoppers browsing and searching, one adding to carts, one farmer editing stock
+  in the admin), the share of catalog statements the replica executed, counted by each server's
+  pg_stat_statements (target >= 95 %).
+"""
+
+import argparse
+import http.client
+import multiprocessing
+import os
+import random
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
+
+from devstack import config, stack  # noqa: E402
+from devstack.processes import port_open, wait_until  # noqa: E402
+
+CATALOG_CALLS = (
+    "SELECT coalesce(sum(calls), 0) FROM pg_stat_statements"
+    " WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND query LIKE %s"
+)
+PRODUCT_LINK = re.compile(r'href="(/farms/[\w-]+/[\w-]+/)"')
+FARMER_PASSWORD = "harvest-demo"
+
+
+def manage(*args: str) -> None:
+    subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], check=True, cwd=ROOT)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def get(port: int, path: str) -> tuple[int, bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request("GET", path)
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
+def _hammer(job: tuple[int, list[str], float, int]) -> tuple[list[float], int]:
+    port, paths, seconds, seed = job
+    rng, latencies, errors = random.Random(seed), [], 0
+    deadline = time.perf_counter() + seconds
+    while (started := time.perf_counter()) < deadline:
+        status, _ = get(port, rng.choice(paths))
+        latencies.append(time.perf_counter() - started)
+        errors += status != 200
+    return latencies, errors
+
+
+def load(port: int, paths: list[str], *, seconds: float, concurrency: int) -> dict:
+    with multiprocessing.Pool(concurrency) as pool:
+        results = pool.map(_hammer, [(port, paths, seconds, seed) for seed in range(concurrency)])
+    latencies = sorted(latency for worker, _ in results for latency in worker)
+    return {
+        "rps": len(latencies) / seconds,
+        "p50": statistics.median(latencies) * 1000,
+        "p99": latencies[int(len(latencies) * 0.99) - 1] * 1000,
+        "errors": sum(errors for _, errors in results),
+    }
+
+
+def _shopper_with_a_cart(job: tuple[int, list[str], float]) -> int:
+    import requests
+
+    port, products, seconds = job
+    session, done, base = requests.Session(), 0, f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        page = session.get(base + random.choice(products), timeout=30)
+        product = re.search(r'name="product" value="(\d+)"', page.text)
+        if product:
+            token = session.cookies.get("csrftoken", "")
+            data = {"product": product.group(1), "quantity": "1", "csrfmiddlewaretoken": token}
+            session.post(base + "/cart/add/", data=data, headers={"Referer": base}, timeout=30)
+        session.get(base + "/cart/", timeout=30)
+        done += 1
+    return done
+
+
+def _farmer_in_the_admin(job: tuple[int, str, list[dict], float]) -> int:
+    """Logs in, then adjusts one of the farm's products' stock once a second."""
+    import requests
+
+    port, username, products, seconds = job
+    session, base, edits = requests.Session(), f"http://127.0.0.1:{port}", 0
+    session.get(base + "/admin/login/", timeout=30)
+    login = {"username": username, "password": FARMER_PASSWORD, "csrfmiddlewaretoken": session.cookies["csrftoken"]}
+    session.post(base + "/admin/login/", data=login, headers={"Referer": base}, timeout=30)
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        product = random.choice(products)
+        form = {**product["form"], "adjust_stock": "1", "csrfmiddlewaretoken": session.cookies["csrftoken"]}
+        url = f"{base}/admin/marketplace/product/{product['id']}/change/"
+        saved = session.post(url, data=form, headers={"Referer": base}, timeout=30, allow_redirects=False)
+        edits += saved.status_code == 302
+        time.sleep(1)
+    return edits
+
+
+def farmer_forms() -> tuple[str, list[dict]]:
+    """A demo farmer's username and the admin form data of their products."""
+    import django
+
+    django.setup()
+    from django.db import connections
+
+    from marketplace.models import Farmer
+    from routers.replica import reads_from_primary
+
+    with reads_from_primary():
+        farmer = Farmer.objects.select_related("user").order_by("slug").first()
+        products = [
+            {
+                "id": p.pk,
+                "form": {
+                    "name": p.name,
+                    "slug": p.slug,
+                    "category": p.category_id,
+                    "description": p.description,
+                    "unit": p.unit,
+                    "price": str(p.price),
+                    "is_active": "on",
+                    "images-TOTAL_FORMS": "0",
+                    "images-INITIAL_FORMS": "0",
+                    "images-MIN_NUM_FORMS": "0",
+                    "images-MAX_NUM_FORMS": "1000",
+                },
+            }
+            for p in farmer.products.all()[:20]
+        ]
+    connections.close_all()
+    return farmer.user.username, products
+
+
+def replica_share(profile, port: int, paths: list[str], products: list[str], *, seconds: float, browsers: int):
+    primary, replica = stack.primary(profile), stack.replica(profile)
+    username, forms = farmer_forms()
+    for server in (primary, replica):
+        server.fetch_one("SELECT pg_stat_statements_reset()", dbname=config.DATABASE_NAME)
+    with multiprocessing.Pool(browsers + 2) as pool:
+        browsing = pool.map_async(_hammer, [(port, paths, seconds, 100 + i) for i in range(browsers)])
+        carts = pool.apply_async(_shopper_with_a_cart, [(port, products, seconds)])
+        edits = pool.apply_async(_farmer_in_the_admin, [(port, username, forms, seconds)])
+        pages = sum(len(latencies) for latencies, _ in browsing.get())
+        carts, edits = carts.get(), edits.get()
+    on = {
+        name: int(server.fetch_one(CATALOG_CALLS, ("%marketplace_%",), dbname=config.DATABASE_NAME)[0])
+        for name, server in (("primary", primary), ("replica", replica))
+    }
+    return {"pages": pages, "carts": carts, "edits": edits, **on}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--products", type=int, default=5000, help="catalog size (seed_demo --products)")
+    parser.add_argument("--seconds", type=float, default=8.0, help="per measurement")
+    parser.add_argument("--concurrency", type=int, default=4, help="client processes")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    args = parser.parse_args()
+
+    profile = config.profile("dev")
+    stack.up(profile, quiet=True)
+    config.apply_defaults(profile)
+    manage("migrate_all", "-v", "0")
+    manage("seed_demo", "--products", str(args.products), "--farmer-password", FARMER_PASSWORD)
+    stack.primary(profile).fetch_one("CREATE EXTENSION IF NOT EXISTS pg_stat_statements", dbname=config.DATABASE_NAME)
+
+    port = free_port()
+    env = {**os.environ, "WEB_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": str(args.workers), "LOG_LEVEL": "ERROR"}
+    gunicorn_conf = str(ROOT / "urbanharvest" / "gunicorn.conf.py")
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", gunicorn_conf], env=env, cwd=ROOT)
+    try:
+        if not wait_until(lambda: port_open(port), timeout=30):
+            sys.exit("gunicorn did not start")
+        list_paths = [f"/products/?page={page}" for page in range(1, 21)]
+        list_pages = [get(port, path)[1] for path in list_paths]  # also warms every worker's caches
+        detail_paths = sorted({link for body in list_pages for link in PRODUCT_LINK.findall(body.decode())})
+        detail_size = statistics.median(len(get(port, path)[1]) for path in detail_paths[:50])
+        list_size = statistics.median(len(body) for body in list_pages)
+        run = {"seconds": args.seconds, "concurrency": args.concurrency}
+        figures = {
+            "product list": load(port, list_paths, **run),
+            "list floor": load(port, [f"/bench/floor/{int(list_size)}/"], **run),
+            "product detail": load(port, detail_paths, **run),
+            "detail floor": load(port, [f"/bench/floor/{int(detail_size)}/"], **run),
+        }
+        browse = [*list_paths, *detail_paths, "/", "/farms/", "/products/?q=tomatoes", "/products/?category=fruit"]
+        share = replica_share(
+            profile, port, browse, detail_paths, seconds=args.seconds, browsers=max(args.concurrency - 2, 1)
+        )
+    finally:
+        server.terminate()
+        server.wait(timeout=15)
+
+    print(
+        f"\ncatalog of {args.products} products; gunicorn {args.workers} workers; {args.concurrency} client processes"
+    )
+    print(f"pages: list {list_size / 1024:.1f} KiB, detail {detail_size / 1024:.1f} KiB (floor pages the same size)")
+    print(f"{'':<16}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}")
+    for name, figure in figures.items():
+        print(f"{name:<16}{figure['rps']:>9.0f}{figure['p50']:>9.1f}{figure['p99']:>9.1f}{figure['errors']:>8}")
+    for page, floor in (("product list", "list floor"), ("product detail", "detail floor")):
+        ratio = figures[page]["rps"] / figures[floor]["rps"]
+        print(f"{page} / floor throughput: {ratio:.2f}  (target >= 0.50)")
+    total = share["replica"] + share["primary"]
+    print(
+        f"mixed load: {share['pages']} pages browsed, {share['carts']} cart adds, {share['edits']} farmer stock edits;"
+        f" catalog statements on the replica {share['replica']}, on the primary {share['primary']}:"
+        f" {100 * share['replica'] / max(total, 1):.1f} % on the replica  (target >= 95 %)"
+    )
+
+
+if __name__ == "__main__":
+    main()
