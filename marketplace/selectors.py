@@ -40,12 +40,17 @@ def category_get(*, slug: str) -> Category:
         raise Http404(f"No category called {slug!r}.") from None
 
 
-def product_search_page(*, category: Category | None = None, query: str = "", page: int | str = 1) -> Page:
-    """One page of active products, optionally in one category and matching a full-text query
-    (web-search syntax, so any text a shopper types is a valid query), best matches first."""
+def product_search_page(
+    *, category: Category | None = None, farmer: Farmer | None = None, query: str = "", page: int | str = 1
+) -> Page:
+    """One page of active products, optionally of one category or farm and matching a full-text
+    query (web-search syntax, so any text a shopper types is a valid query), best matches first.
+    Odd page numbers get the first or the last page rather than an error."""
     products = Product.objects.filter(is_active=True)
     if category is not None:
         products = products.filter(category=category)
+    if farmer is not None:
+        products = products.filter(farmer=farmer)
     if query:
         search = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
         products = products.filter(search_vector=search).annotate(rank=SearchRank(F("search_vector"), search))
@@ -92,10 +97,6 @@ def farmer_get(*, slug: str) -> Farmer:
         return Farmer.objects.get(slug=slug)
     except Farmer.DoesNotExist:
         raise Http404(f"No farm called {slug!r}.") from None
-
-
-def farmer_products(*, farmer: Farmer) -> list[Product]:
-    return list(_with_card_data(farmer.products.filter(is_active=True).order_by("name", "id")))
 
 
 def delivery_date_for(*, farmer: Farmer, now: dt.datetime | None = None) -> dt.date | None:

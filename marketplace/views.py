@@ -60,7 +60,7 @@ def farmer_detail(request: HttpRequest, slug: str) -> HttpResponse:
     farmer = selectors.farmer_get(slug=slug)
     context = {
         "farmer": farmer,
-        "products": selectors.farmer_products(farmer=farmer),
+        "page": selectors.product_search_page(farmer=farmer, page=request.GET.get("page", 1)),
         "delivery_date": selectors.delivery_date_for(farmer=farmer),
     }
     return render(request, "marketplace/farmer_detail.html", context)
