@@ -9,16 +9,26 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 
 from marketplace.models import Category, Farmer, Product, ProductImage
-from marketplace.services import StockBelowZero, product_stock_adjust
+from marketplace.services import FARMERS_GROUP, StockBelowZero, product_stock_adjust
 
 
 def farmer_of(request: HttpRequest) -> Farmer | None:
-    """The farm the logged-in user runs, or None for staff (who see every farm)."""
+    """The farm the logged-in user runs, if any."""
     if not hasattr(request, "_admin_farmer"):
         user = request.user
-        is_farmer = user.is_authenticated and not user.is_superuser
-        request._admin_farmer = Farmer.objects.filter(user=user).first() if is_farmer else None
+        request._admin_farmer = Farmer.objects.filter(user=user).first() if user.is_authenticated else None
     return request._admin_farmer
+
+
+def sees_every_farm(request: HttpRequest) -> bool:
+    """Superusers, and staff who neither run a farm nor belong to the Farmers group. A Farmers-group
+    account without a farm profile sees nothing rather than everything."""
+    if not hasattr(request, "_admin_sees_every_farm"):
+        user = request.user
+        request._admin_sees_every_farm = user.is_superuser or (
+            farmer_of(request) is None and not user.groups.filter(name=FARMERS_GROUP).exists()
+        )
+    return request._admin_sees_every_farm
 
 
 class FarmScopedAdmin(admin.ModelAdmin):
@@ -28,8 +38,13 @@ class FarmScopedAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         queryset = super().get_queryset(request)
+        if sees_every_farm(request):
+            return queryset
         farmer = farmer_of(request)
-        return queryset if farmer is None else queryset.filter(**{self.owner_lookup: farmer.pk})
+        return queryset.none() if farmer is None else queryset.filter(**{self.owner_lookup: farmer.pk})
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return super().has_add_permission(request) and (sees_every_farm(request) or farmer_of(request) is not None)
 
     def get_object(self, request: HttpRequest, object_id: str, from_field: str | None = None):
         # Django's admin redirects to its index on a missing object; a plain 404 says the same to
@@ -68,10 +83,11 @@ class ProductForm(forms.ModelForm):
     def clean(self) -> dict:
         # The farm is not a field of a farmer's form, so Django skips the per-farm slug check.
         cleaned = super().clean()
-        farmer = self.cleaned_data.get("farmer") or getattr(self.instance, "farmer", None) or self.farmer_for_new
+        chosen = cleaned.get("farmer") or self.farmer_for_new
+        farmer_id = chosen.pk if chosen else self.instance.farmer_id
         slug = cleaned.get("slug")
-        if farmer and slug:
-            clash = Product.objects.filter(farmer=farmer, slug=slug).exclude(pk=self.instance.pk)
+        if farmer_id and slug:
+            clash = Product.objects.filter(farmer_id=farmer_id, slug=slug).exclude(pk=self.instance.pk)
             if clash.exists():
                 self.add_error("slug", "This farm already has a product with this slug.")
         return cleaned
@@ -89,28 +105,30 @@ class ProductAdmin(FarmScopedAdmin):
     prepopulated_fields = {"slug": ["name"]}
 
     def get_list_display(self, request: HttpRequest) -> list[str]:
-        return self.list_display if farmer_of(request) else [*self.list_display[:1], "farmer", *self.list_display[1:]]
+        if not sees_every_farm(request):
+            return self.list_display
+        return [*self.list_display[:1], "farmer", *self.list_display[1:]]
 
     def get_list_filter(self, request: HttpRequest) -> list[str]:
-        return self.list_filter if farmer_of(request) else [*self.list_filter, "farmer"]
+        return [*self.list_filter, "farmer"] if sees_every_farm(request) else self.list_filter
 
     def get_fields(self, request: HttpRequest, obj: Product | None = None) -> list[str]:
         fields = ["name", "slug", "category", "description", "unit", "price", "stock", "is_active"]
         if obj is not None:
             fields.append("adjust_stock")
-        return fields if farmer_of(request) else ["farmer", *fields]
+        return ["farmer", *fields] if sees_every_farm(request) else fields
 
     def get_readonly_fields(self, request: HttpRequest, obj: Product | None = None) -> list[str]:
         return ["stock"] if obj is not None else []
 
     def get_form(self, request: HttpRequest, obj: Product | None = None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
-        form.farmer_for_new = farmer_of(request)
+        form.farmer_for_new = None if sees_every_farm(request) else farmer_of(request)
         return form
 
     def save_model(self, request: HttpRequest, obj: Product, form: ProductForm, change: bool) -> None:
         if not change:
-            if farmer_of(request) is not None:
+            if not sees_every_farm(request):
                 obj.farmer = farmer_of(request)
             obj.save()
             return
@@ -134,10 +152,10 @@ class FarmerAdmin(FarmScopedAdmin):
 
     def get_fields(self, request: HttpRequest, obj: Farmer | None = None) -> list[str]:
         fields = ["farm_name", "story", "town", "photo", "delivery_days", "order_cutoff"]
-        return fields if farmer_of(request) else ["user", "slug", *fields]
+        return ["user", "slug", *fields] if sees_every_farm(request) else fields
 
     def get_prepopulated_fields(self, request: HttpRequest, obj: Farmer | None = None) -> dict:
-        return {} if farmer_of(request) else self.prepopulated_fields
+        return self.prepopulated_fields if sees_every_farm(request) else {}
 
 
 @admin.register(Category)

@@ -113,3 +113,16 @@ def test_taking_more_stock_than_there_is_is_a_form_error(client, farms):
     product.refresh_from_db()
     assert "There are only 20 in stock." in response.text
     assert product.stock == 20
+
+
+def test_a_farmers_group_account_without_a_farm_sees_nothing_and_adds_nothing(client, farms):
+    user = get_user_model().objects.create_user("orphan", password=PASSWORD, is_staff=True)
+    user.groups.add(farms["alice"].user.groups.get())
+    client.login(username="orphan", password=PASSWORD)
+
+    products = client.get("/admin/marketplace/product/")
+    added = client.post("/admin/marketplace/product/add/", product_form_data(category=farms["category"].pk))
+
+    assert "Alice Carrots" not in products.text and "Bob Apples" not in products.text
+    assert added.status_code == 403
+    assert not Product.objects.filter(slug="rainbow-carrots").exists()
