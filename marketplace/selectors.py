@@ -33,13 +33,6 @@ def category_list() -> list[Category]:
     return list(Category.objects.all())
 
 
-def category_get(*, slug: str) -> Category:
-    try:
-        return Category.objects.get(slug=slug)
-    except Category.DoesNotExist:
-        raise Http404(f"No category called {slug!r}.") from None
-
-
 def product_search_page(
     *, category: Category | None = None, farmer: Farmer | None = None, query: str = "", page: int | str = 1
 ) -> Page:

@@ -1,46 +1,67 @@
-"""The storefront: thin views over the catalog selectors and the session cart."""
+"""The storefront: thin views over the catalog selectors (their results and rendered fragments kept
+briefly by marketplace/fragments.py) and the session cart."""
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET, require_POST
 
 from marketplace import selectors
 from marketplace.cart import cart_items, cart_set
 from marketplace.forms import CartAddForm, CartLineForm, ProductSearchForm
+from marketplace.fragments import catalog_cached
+
+
+def _categories() -> list:
+    return catalog_cached(("categories",), selectors.category_list)
+
+
+def _page_number(request: HttpRequest) -> str:
+    return request.GET.get("page", "1")[:12]
 
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    return render(
-        request,
-        "marketplace/home.html",
-        {"categories": selectors.category_list(), "products": selectors.product_newest()},
+    newest = catalog_cached(
+        ("home_newest",),
+        lambda: render_to_string("marketplace/includes/product_cards.html", {"products": selectors.product_newest()}),
     )
+    return render(request, "marketplace/home.html", {"categories": _categories(), "newest": newest})
 
 
 @require_GET
 def product_list(request: HttpRequest) -> HttpResponse:
     form = ProductSearchForm(request.GET)
+    categories = _categories()
     if not form.is_valid():
-        context = {"form": form, "categories": selectors.category_list(), "page": None}
-        return render(request, "marketplace/product_list.html", context, status=400)
-    slug, query = form.cleaned_data["category"], form.cleaned_data["q"]
-    category = selectors.category_get(slug=slug) if slug else None
-    page = selectors.product_search_page(category=category, query=query, page=request.GET.get("page", 1))
+        return render(request, "marketplace/product_list.html", {"form": form, "categories": categories}, status=400)
+    slug, query, page_number = form.cleaned_data["category"], form.cleaned_data["q"], _page_number(request)
+    category = next((c for c in categories if c.slug == slug), None)
+    if slug and category is None:
+        raise Http404(f"No category called {slug!r}.")
+
+    def grid() -> str:
+        page = selectors.product_search_page(category=category, query=query, page=page_number)
+        context = {"page": page, "category": category, "query": query}
+        return render_to_string("marketplace/includes/product_grid.html", context)
+
     context = {
         "form": form,
-        "categories": selectors.category_list(),
+        "categories": categories,
         "category": category,
         "query": query,
-        "page": page,
+        "grid": catalog_cached(("product_grid", slug, query, page_number), grid),
     }
     return render(request, "marketplace/product_list.html", context)
 
 
 @require_GET
 def product_detail(request: HttpRequest, farmer_slug: str, product_slug: str) -> HttpResponse:
-    product = selectors.product_get(farmer_slug=farmer_slug, product_slug=product_slug)
+    product = catalog_cached(
+        ("product", farmer_slug, product_slug),
+        lambda: selectors.product_get(farmer_slug=farmer_slug, product_slug=product_slug),
+    )
     context = {
         "product": product,
         "delivery_date": selectors.delivery_date_for(farmer=product.farmer),
@@ -52,16 +73,23 @@ def product_detail(request: HttpRequest, farmer_slug: str, product_slug: str) ->
 
 @require_GET
 def farmer_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "marketplace/farmer_list.html", {"farmers": selectors.farmer_list()})
+    farmers = catalog_cached(("farm_directory",), selectors.farmer_list)
+    return render(request, "marketplace/farmer_list.html", {"farmers": farmers})
 
 
 @require_GET
 def farmer_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    farmer = selectors.farmer_get(slug=slug)
+    farmer = catalog_cached(("farmer", slug), lambda: selectors.farmer_get(slug=slug))
+    page_number = _page_number(request)
+
+    def grid() -> str:
+        page = selectors.product_search_page(farmer=farmer, page=page_number)
+        return render_to_string("marketplace/includes/product_grid.html", {"page": page})
+
     context = {
         "farmer": farmer,
-        "page": selectors.product_search_page(farmer=farmer, page=request.GET.get("page", 1)),
         "delivery_date": selectors.delivery_date_for(farmer=farmer),
+        "grid": catalog_cached(("farm_grid", slug, page_number), grid),
     }
     return render(request, "marketplace/farmer_detail.html", context)
 

@@ -89,6 +89,7 @@ class ReplicaHealth:
         self._checked_at = float("-inf")
         self._usable = True
         self._reason = ""
+        self.last_lag = 0.0
 
     def usable(self) -> bool:
         if time.monotonic() - self._checked_at < settings.REPLICA_HEALTH_CHECK_SECONDS:
@@ -112,7 +113,7 @@ class ReplicaHealth:
     def reset(self) -> None:
         with self._lock:
             self._checked_at = float("-inf")
-            self._usable, self._reason = True, ""
+            self._usable, self._reason, self.last_lag = True, "", 0.0
 
     def _measure(self) -> tuple[bool, str]:
         connection = connections[REPLICA_ALIAS]
@@ -128,6 +129,7 @@ class ReplicaHealth:
         if not in_recovery:
             # Not a standby at all (a test mirror or a replica-less deployment): the same data.
             return True, "not a standby"
+        self.last_lag = float(lag)
         if float(lag) > settings.REPLICA_MAX_LAG_SECONDS:
             return False, f"lagging {float(lag):.1f}s (bound {settings.REPLICA_MAX_LAG_SECONDS}s)"
         return True, f"lag {float(lag):.3f}s"
@@ -145,15 +147,20 @@ class ReplicaHealth:
 replica_health = ReplicaHealth()
 
 
-def catalog_read_alias() -> str:
-    """Where a catalog read issued now should go."""
+def reads_must_be_fresh() -> bool:
+    """True when catalog reads issued now must see the primary's latest data: the request is pinned
+    or wrote, or a transaction is open. Otherwise they may lag, within REPLICA_MAX_LAG_SECONDS."""
     state = _request.get()
     if state is not None and (state.pinned or state.wrote):
+        return True
+    return connections[PRIMARY_ALIAS].in_atomic_block
+
+
+def catalog_read_alias() -> str:
+    """Where a catalog read issued now should go."""
+    if reads_must_be_fresh() or REPLICA_ALIAS not in settings.DATABASES or not replica_health.usable():
         return PRIMARY_ALIAS
-    if REPLICA_ALIAS not in settings.DATABASES or connections[PRIMARY_ALIAS].in_atomic_block:
-        return PRIMARY_ALIAS
-    if not replica_health.usable():
-        return PRIMARY_ALIAS
+    state = _request.get()
     if state is not None:
         state.used_replica = True
     return REPLICA_ALIAS

@@ -83,3 +83,11 @@ def catalog_statements(test_stack, replica_caught_up):
             return int(server.fetch_one(CATALOG_CALLS, ("%marketplace_%",), dbname=config.DATABASE_NAME)[0])
 
     return CatalogStatements()
+
+
+@pytest.fixture(autouse=True)
+def catalog_cache_cleared():
+    """Cached catalog fragments from one test's data must not show in the next test's pages."""
+    from django.core.cache import cache
+
+    cache.clear()

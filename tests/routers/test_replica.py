@@ -63,6 +63,7 @@ def test_a_replica_lagging_beyond_the_bound_is_skipped_and_that_is_logged(catalo
 def test_stopping_the_replica_keeps_every_page_up_and_restarting_sends_reads_back(
     client, catalog, catalog_statements, test_stack, settings, caplog
 ):
+    settings.CATALOG_CACHE_SECONDS = 0  # every page goes to a database
     settings.REPLICA_HEALTH_CHECK_SECONDS = 60
     assert client.get("/products/").status_code == 200  # the replica answered, and is believed healthy
     catalog_statements.replica.stop()

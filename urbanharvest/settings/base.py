@@ -94,6 +94,9 @@ REPLICA_MAX_LAG_SECONDS = float(env("REPLICA_MAX_LAG_SECONDS", "5"))
 REPLICA_PIN_SECONDS = env_int("REPLICA_PIN_SECONDS", 15)
 REPLICA_HEALTH_CHECK_SECONDS = float(env("REPLICA_HEALTH_CHECK_SECONDS", "2"))
 REPLICA_PRIMARY_PATHS = ["/admin/"]
+# Storefront fragments kept for shoppers who may read lagging data anyway (marketplace/fragments.py);
+# within REPLICA_MAX_LAG_SECONDS together with the replica's lag; 0 turns it off.
+CATALOG_CACHE_SECONDS = float(env("CATALOG_CACHE_SECONDS", "2"))
 
 ORDERS_SHARDED = env_bool("ORDERS_SHARDED", True)
 # Ranges of logical shards -> shard alias ("0-511=shard_0,512-1023=shard_1"); empty: an even split.
