@@ -193,9 +193,12 @@ def main() -> None:
     stack.primary(profile).fetch_one("CREATE EXTENSION IF NOT EXISTS pg_stat_statements", dbname=config.DATABASE_NAME)
 
     port = free_port()
-    env = {**os.environ, "WEB_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": str(args.workers), "LOG_LEVEL": "ERROR"}
+    env = {**os.environ, "WEB_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": str(args.workers), "LOG_LEVEL": "WARNING"}
     gunicorn_conf = str(ROOT / "urbanharvest" / "gunicorn.conf.py")
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", gunicorn_conf], env=env, cwd=ROOT)
+    log_path = profile.logs / "bench-catalog-web.log"
+    log = log_path.open("w")  # gunicorn writes it until the finally below
+    command = [sys.executable, "-m", "gunicorn", "-c", gunicorn_conf]
+    server = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     try:
         if not wait_until(lambda: port_open(port), timeout=30):
             sys.exit("gunicorn did not start")
@@ -218,6 +221,8 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=15)
+        log.close()
+    transitions = [line.strip() for line in log_path.read_text().splitlines() if "routers.replica" in line]
 
     print(
         f"\ncatalog of {args.products} products; gunicorn {args.workers} workers; {args.concurrency} client processes"
@@ -235,6 +240,9 @@ def main() -> None:
         f" catalog reads on the replica {share['replica']}, on the primary {share['primary']}:"
         f" {100 * share['replica'] / max(total, 1):.1f} % on the replica  (target >= 95 %)"
     )
+    print(f"replica health transitions logged by the web workers: {len(transitions)}")
+    for line in transitions:
+        print("  " + line)
 
 
 if __name__ == "__main__":
