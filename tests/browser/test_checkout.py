@@ -9,7 +9,10 @@ from marketplace.cart import cart_set
 from marketplace.models import Product
 from tests.orders.factories import ProductFactory
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(databases=["default", "shard_0", "shard_1"], transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(databases=["default", "replica", "shard_0", "shard_1"], transaction=True),
+]
 
 
 def add_to_cart(page, product: Product, quantity: int) -> None:

@@ -29,7 +29,7 @@ def die(*args, **kwargs):
 
 setattr(services, sys.argv[1], die)
 customer = Customer.objects.get(id=int(sys.argv[2]))
-product = Product.objects.get(id=int(sys.argv[3]))
+product = Product.objects.using("default").get(id=int(sys.argv[3]))  # just committed: the replica may lag
 services.order_place(
     customer=customer, lines=[basket_line(product, 4)], delivery=delivery_details(), idempotency_key=uuid.uuid4()
 )
@@ -54,7 +54,7 @@ def reconcile() -> str:
     return out.getvalue()
 
 
-@pytest.mark.django_db(databases=["default", "shard_0", "shard_1"], transaction=True)
+@pytest.mark.django_db(databases=["default", "replica", "shard_0", "shard_1"], transaction=True)
 def test_stock_reserved_by_a_process_killed_before_writing_its_order_comes_back_after_expiry():
     customer, product = CustomerFactory(), ProductFactory(stock=10)
     checkout_killed_at("_order_write", customer, product, ORDER_RESERVATION_SECONDS="1")
@@ -71,7 +71,7 @@ def test_stock_reserved_by_a_process_killed_before_writing_its_order_comes_back_
     assert not Order.objects.using(shard_for_customer(customer.id)).exists()
 
 
-@pytest.mark.django_db(databases=["default", "shard_0", "shard_1"], transaction=True)
+@pytest.mark.django_db(databases=["default", "replica", "shard_0", "shard_1"], transaction=True)
 def test_a_reservation_not_yet_expired_is_left_for_the_checkout_still_writing_it():
     customer, product = CustomerFactory(), ProductFactory(stock=10)
     checkout_killed_at("_order_write", customer, product)
@@ -83,7 +83,7 @@ def test_a_reservation_not_yet_expired_is_left_for_the_checkout_still_writing_it
     assert product.stock == 6
 
 
-@pytest.mark.django_db(databases=["default", "shard_0", "shard_1"], transaction=True)
+@pytest.mark.django_db(databases=["default", "replica", "shard_0", "shard_1"], transaction=True)
 def test_an_order_written_by_a_process_killed_before_confirming_is_confirmed_and_keeps_its_stock():
     customer, product = CustomerFactory(), ProductFactory(stock=10)
     checkout_killed_at("reservation_confirm", customer, product)
@@ -98,7 +98,7 @@ def test_an_order_written_by_a_process_killed_before_confirming_is_confirmed_and
     assert FarmerOrderLine.objects.get(order_id=order.id).quantity == 4
 
 
-@pytest.mark.django_db(databases=["default", "shard_0", "shard_1"], transaction=True)
+@pytest.mark.django_db(databases=["default", "replica", "shard_0", "shard_1"], transaction=True)
 def test_reconcile_leaves_reservations_alone_while_their_shard_cannot_be_asked(request):
     customer, product = customer_on("shard_0"), ProductFactory(stock=10)
     checkout_killed_at("_order_write", customer, product, ORDER_RESERVATION_SECONDS="1")

@@ -14,7 +14,7 @@ from tests.orders.factories import CustomerFactory, ProductFactory, basket_line,
 SHOPPERS = 64
 
 
-@pytest.mark.django_db(databases=["default", "shard_0", "shard_1"], transaction=True)
+@pytest.mark.django_db(databases=["default", "replica", "shard_0", "shard_1"], transaction=True)
 def test_64_shoppers_racing_for_the_last_10_units_buy_exactly_10():
     product = ProductFactory(stock=10)
     other = ProductFactory(stock=1000)
@@ -58,7 +58,7 @@ def test_64_shoppers_racing_for_the_last_10_units_buy_exactly_10():
         assert Order.objects.using(shard_for_customer(customer_id)).filter(id=order.order_id).exists()
 
 
-@pytest.mark.django_db(databases=["default", "shard_0", "shard_1"], transaction=True)
+@pytest.mark.django_db(databases=["default", "replica", "shard_0", "shard_1"], transaction=True)
 def test_a_form_submitted_twice_at_once_places_one_order():
     product, customer = ProductFactory(stock=10), CustomerFactory()
     key, start = uuid.uuid4(), threading.Barrier(2)

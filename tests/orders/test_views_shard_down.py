@@ -9,7 +9,7 @@ from tests.orders.checkout_client import cart_fill, place, review_form
 from tests.orders.factories import ProductFactory, customer_on
 
 
-@pytest.mark.django_db(databases=["default", "shard_0", "shard_1"], transaction=True)
+@pytest.mark.django_db(databases=["default", "replica", "shard_0", "shard_1"], transaction=True)
 def test_customers_of_a_stopped_shard_are_asked_to_retry_and_keep_no_stock_reserved(shard_0_stopped):
     product = ProductFactory(stock=5)
     stranded, fine = customer_on("shard_0"), customer_on("shard_1")
