@@ -7,6 +7,7 @@ from django.db.models import F
 from django.utils.text import slugify
 
 from marketplace.models import Farmer, Product
+from routers.replica import pin_this_request
 
 FARMERS_GROUP = "Farmers"
 # What a farmer may do in the admin; the admin narrows each to the farmer's own rows.
@@ -53,7 +54,8 @@ def product_stock_adjust(*, product_id: int, by: int) -> int:
     concurrent checkout's take is never lost, and return the new stock.
 
     Stock never goes below zero: an adjustment that would take it there changes nothing and raises
-    StockBelowZero."""
+    StockBelowZero. The farmer who adjusts is pinned to the primary, to see the new figure."""
+    pin_this_request()
     with transaction.atomic():
         updated = Product.objects.filter(pk=product_id, stock__gte=-by).update(stock=F("stock") + by)
         if not updated:

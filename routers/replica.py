@@ -1,8 +1,9 @@
 """Catalog reads on the streaming replica, and every other query on the primary.
 
 A catalog read (farmers, categories, products, images) goes to the `replica` alias unless
-- the request is pinned to the primary: it wrote catalog data, or it carries the pin cookie a
-  recent write set (read-your-writes, `REPLICA_PIN_SECONDS`);
+- the request is pinned to the primary: it saved or deleted a catalog object (or a service asked,
+  `pin_this_request`), or it carries the pin cookie a recent one set (read-your-writes,
+  `REPLICA_PIN_SECONDS`);
 - a transaction is open on the primary (whatever reads inside it must see what it wrote);
 - the replica is down or lags more than `REPLICA_MAX_LAG_SECONDS` (checked at most once every
   `REPLICA_HEALTH_CHECK_SECONDS` per process, transitions logged).
@@ -73,6 +74,14 @@ def reads_from_primary() -> Iterator[None]:
     writes, admin screens, retries after the replica failed)."""
     with request_routing(pinned=True):
         yield
+
+
+def pin_this_request() -> None:
+    """This request wrote catalog data its user must see: its reads, and the user's next ones for
+    REPLICA_PIN_SECONDS, go to the primary. Outside a request it does nothing."""
+    state = _request.get()
+    if state is not None:
+        state.wrote = True
 
 
 def replica_used_by_this_request() -> bool:
@@ -174,9 +183,11 @@ class ReplicaRouter:
         return catalog_read_alias() if is_catalog(model) else PRIMARY_ALIAS
 
     def db_for_write(self, model, **hints) -> str:
-        state = _request.get()
-        if state is not None and is_catalog(model):
-            state.wrote = True
+        # Saving or deleting a catalog object (Django passes it as the `instance` hint) is an edit
+        # its author must see. A bare counter update, such as a checkout's stock take, is not: it
+        # would pin every buyer to the primary. Services that want one pin with pin_this_request().
+        if is_catalog(model) and "instance" in hints:
+            pin_this_request()
         return PRIMARY_ALIAS
 
     def allow_relation(self, obj1, obj2, **hints) -> bool | None:

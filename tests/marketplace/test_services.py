@@ -7,6 +7,7 @@ from django.db import connection, connections
 
 from marketplace.models import Product
 from marketplace.services import FARMERS_GROUP, StockBelowZero, product_stock_adjust
+from routers.replica import request_routing
 from tests.marketplace.factories import ProductFactory, farmer_make
 
 
@@ -68,3 +69,13 @@ def test_restocks_racing_checkouts_lose_no_update_and_never_go_below_zero():
 
     assert Product.objects.get(pk=product.pk).stock == 10 + 4 * 25 * 2 - sum(taken)
     assert Product.objects.get(pk=product.pk).stock >= 0
+
+
+@pytest.mark.django_db
+def test_the_farmer_who_adjusts_stock_reads_the_primary_afterwards():
+    product = ProductFactory(stock=2)
+
+    with request_routing(pinned=False) as routing:
+        product_stock_adjust(product_id=product.pk, by=5)
+
+    assert routing.wrote

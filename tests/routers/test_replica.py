@@ -5,6 +5,7 @@ import time
 
 import pytest
 from django.db import transaction
+from django.db.models import F
 
 from devstack import stack
 from marketplace.models import Product
@@ -48,6 +49,15 @@ def test_reads_in_a_transaction_or_after_a_write_go_to_the_primary(catalog):
     assert plain == "replica"
     assert (in_transaction, after_a_write, pinned) == ("default", "default", "default")
     assert routing.wrote
+
+
+def test_a_bare_stock_update_such_as_a_checkouts_take_does_not_pin(catalog):
+    with request_routing(pinned=False) as routing:
+        Product.objects.filter(pk=catalog["apples"].pk, stock__gte=1).update(stock=F("stock") - 1)
+        after = Product.objects.all().db
+
+    assert after == "replica"
+    assert not routing.wrote
 
 
 def test_a_replica_lagging_beyond_the_bound_is_skipped_and_that_is_logged(catalog, settings, caplog):
