@@ -8,8 +8,9 @@ memory (bench/urls.py). Each figure is measured in the same run, side by side:
 - product list and product detail: requests/s, p50 and p99, and the ratio to the floor's requests/s
   (target >= 0.5);
 - under a mixed load (shoppers browsing and searching, one shopper ordering through the cart and
-  checkout, one farmer editing stock in the admin), the share of catalog reads the replica
-  executed, counted by each server's pg_stat_statements (SELECTs on catalog tables; target >= 95 %).
+  checkout every `--order-pause` seconds, one farmer editing stock in the admin every second), the
+  share of catalog reads the replica executed, counted by each server's pg_stat_statements (SELECTs
+  on catalog tables; target >= 95 %). Checkout reads the primary by design (orders/selectors.py).
 """
 
 import argparse
@@ -87,12 +88,12 @@ def load(port: int, paths: list[str], *, seconds: float, concurrency: int) -> di
     }
 
 
-def _shopper_who_orders(job: tuple[int, list[str], float]) -> int:
-    """Over and over: a product page, add it to the cart, the cart, checkout, review, place the order.
-    Returns the orders placed."""
+def _shopper_who_orders(job: tuple[int, list[str], float, float]) -> int:
+    """Over and over, `pause` seconds apart: a product page, add it to the cart, the cart, checkout,
+    review, place the order. Returns the orders placed."""
     import requests
 
-    port, products, seconds = job
+    port, products, seconds, pause = job
     session, placed, base = requests.Session(), 0, f"http://127.0.0.1:{port}"
     headers = {"Referer": base}
     deadline = time.monotonic() + seconds
@@ -111,6 +112,7 @@ def _shopper_who_orders(job: tuple[int, list[str], float]) -> int:
             base + "/checkout/review/", data={**form, **token}, headers=headers, timeout=30, allow_redirects=False
         )
         placed += "/confirmation/" in done.headers.get("Location", "")
+        time.sleep(pause)
     return placed
 
 
@@ -169,14 +171,16 @@ def farmer_forms() -> tuple[str, list[dict]]:
     return farmer.user.username, products
 
 
-def replica_share(profile, port: int, paths: list[str], products: list[str], *, seconds: float, browsers: int):
+def replica_share(
+    profile, port: int, paths: list[str], products: list[str], *, seconds: float, browsers: int, order_pause: float
+):
     primary, replica = stack.primary(profile), stack.replica(profile)
     username, forms = farmer_forms()
     for server in (primary, replica):
         server.fetch_one("SELECT pg_stat_statements_reset()", dbname=config.DATABASE_NAME)
     with multiprocessing.Pool(browsers + 2) as pool:
         browsing = pool.map_async(_hammer, [(port, paths, seconds, 100 + i) for i in range(browsers)])
-        orders = pool.apply_async(_shopper_who_orders, [(port, products, seconds)])
+        orders = pool.apply_async(_shopper_who_orders, [(port, products, seconds, order_pause)])
         edits = pool.apply_async(_farmer_in_the_admin, [(port, username, forms, seconds)])
         pages = sum(len(latencies) for latencies, _ in browsing.get())
         orders, edits = orders.get(), edits.get()
@@ -193,6 +197,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=8.0, help="per measurement")
     parser.add_argument("--concurrency", type=int, default=4, help="client processes")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument(
+        "--order-pause", type=float, default=1.0, help="seconds the ordering shopper waits between orders"
+    )
     args = parser.parse_args()
 
     profile = config.profile("dev")
@@ -226,7 +233,13 @@ def main() -> None:
         }
         browse = [*list_paths, *detail_paths, "/", "/farms/", "/products/?q=tomatoes", "/products/?category=fruit"]
         share = replica_share(
-            profile, port, browse, detail_paths, seconds=args.seconds, browsers=max(args.concurrency - 2, 1)
+            profile,
+            port,
+            browse,
+            detail_paths,
+            seconds=args.seconds,
+            browsers=max(args.concurrency - 2, 1),
+            order_pause=args.order_pause,
         )
     finally:
         server.terminate()
