@@ -8,9 +8,11 @@ from devstack import config, processes, stack
 
 @pytest.fixture(scope="session", autouse=True)
 def test_stack() -> config.Profile:
-    """The test stack, started if it is not running (`make test` starts it fresh)."""
+    """The test stack, started if it is not running (`make test` starts it fresh), with the static
+    files published to its S3: every page links them through the manifest there."""
     profile = config.profile("test")
     stack.up(profile, quiet=True)
+    call_command("publish_static", verbosity=0)
     return profile
 
 

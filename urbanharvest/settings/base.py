@@ -22,6 +22,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "storages",
+    "cdn",
     "routers",
     "marketplace",
     "orders",
@@ -129,22 +130,31 @@ AWS_S3_REGION_NAME = env("AWS_DEFAULT_REGION", "us-east-1")
 AWS_S3_ADDRESSING_STYLE = "path"
 AWS_S3_SIGNATURE_VERSION = "s3v4"
 CLOUDFRONT_DISTRIBUTION_ID = env("CLOUDFRONT_DISTRIBUTION_ID", "")
+AWS_CLOUDFRONT_ENDPOINT_URL = env("AWS_CLOUDFRONT_ENDPOINT_URL", "") or None
+PRIVATE_URL_EXPIRE_SECONDS = env_int("PRIVATE_URL_EXPIRE_SECONDS", 600)
 
 STATIC_URL = "static/"
+# The local build folder `manage.py publish_static` collects into and uploads from.
 STATIC_ROOT = BASE_DIR / ".static"
 MEDIA_URL = "media/"
 MEDIA_ROOT = BASE_DIR / ".media"
-STORAGES = {
-    "default": (
-        {
-            "BACKEND": "storages.backends.s3.S3Storage",
-            "OPTIONS": {"location": "media", "file_overwrite": False, "querystring_auth": False},
-        }
-        if AWS_STORAGE_BUCKET_NAME
-        else {"BACKEND": "django.core.files.storage.FileSystemStorage"}
-    ),
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-}
+# Storage classes and their cache policies are in cdn/storage.py.
+STORAGES = (
+    {
+        "default": {"BACKEND": "cdn.storage.MediaStorage"},
+        "staticfiles": {"BACKEND": "cdn.storage.StaticStorage"},
+        "private": {"BACKEND": "cdn.storage.PrivateStorage"},
+    }
+    if AWS_STORAGE_BUCKET_NAME
+    else {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
+        "private": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": BASE_DIR / ".private"},
+        },
+    }
+)
 
 # Kafka: client timings are settings because the local broker and a real cluster want different ones.
 KAFKA_BOOTSTRAP_SERVERS = env_list("KAFKA_BOOTSTRAP_SERVERS", "")

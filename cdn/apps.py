@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CdnConfig(AppConfig):
+    name = "cdn"
+    verbose_name = "CDN and file storage"
