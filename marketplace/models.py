@@ -8,8 +8,10 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, router, transaction
 from django.urls import reverse
+
+from marketplace import images
 
 
 class Weekday(models.IntegerChoices):
@@ -32,7 +34,7 @@ class Farmer(models.Model):
     slug = models.SlugField(max_length=140, unique=True)
     story = models.TextField(blank=True)
     town = models.CharField(max_length=80)
-    photo = models.ImageField(upload_to="farmers/", blank=True)
+    photo = models.ImageField(upload_to="farmers/", blank=True, validators=[images.validate_image_upload])
     delivery_days = ArrayField(
         models.PositiveSmallIntegerField(choices=Weekday.choices, validators=[MaxValueValidator(6)]),
         default=every_weekday,
@@ -131,7 +133,7 @@ class Product(models.Model):
 
 class ProductImage(models.Model):
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="images")
-    image = models.ImageField(upload_to="products/")
+    image = models.ImageField(upload_to="products/", validators=[images.validate_image_upload])
     alt_text = models.CharField(max_length=200, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
 
@@ -141,3 +143,29 @@ class ProductImage(models.Model):
 
     def __str__(self) -> str:
         return self.alt_text or self.image.name
+
+    def save(self, *args, **kwargs) -> None:
+        """Store the photo, then its resized variants, once per newly uploaded photo (editing the alt
+        text or position does not redo them). If the variants fail, the stored original goes too."""
+        # An uncommitted FieldFile is a new upload that the field's pre_save is about to store.
+        upload = self.image.file if self.image and not self.image._committed else None
+        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+        with transaction.atomic(using=using):
+            super().save(*args, **kwargs)
+            if upload is None:
+                return
+            try:
+                images.product_image_variants_create(image=self, source=upload)
+            except Exception:
+                self.image.storage.delete(self.image.name)
+                raise
+
+    @property
+    def thumbnail_url(self) -> str:
+        """For product lists."""
+        return images.variant_url(self.image, images.THUMBNAIL)
+
+    @property
+    def large_url(self) -> str:
+        """For the product page."""
+        return images.variant_url(self.image, images.LARGE)
