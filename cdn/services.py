@@ -42,7 +42,9 @@ class PublishReport:
         return [name for name in self.uploaded if not is_hashed_name(name)]
 
 
-def static_publish(*, target: S3Storage | None = None, build_dir: Path | None = None, force: bool = False) -> PublishReport:
+def static_publish(
+    *, target: S3Storage | None = None, build_dir: Path | None = None, force: bool = False
+) -> PublishReport:
     """Collect static files into `build_dir` with hashed names (Django's manifest storage, on local
     disk where hashing is cheap), then upload to `target` only the files whose content differs from
     the bucket's copy (compared by MD5 against the ETags of one listing), the manifest last.

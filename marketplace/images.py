@@ -112,11 +112,11 @@ def _check_format_and_dimensions(image: Image.Image) -> None:
     width, height = image.size
     if max(width, height) > MAX_SIDE or width * height > MAX_PIXELS:
         raise ValidationError(
-            f"This photo is {width}×{height} pixels; {_too_many_pixels_message()}", code="image_too_many_pixels"
+            f"This photo is {width} x {height} pixels; {_too_many_pixels_message()}", code="image_too_many_pixels"
         )
     if min(width, height) < MIN_SIDE:
         raise ValidationError(
-            f"This photo is {width}×{height} pixels; it needs at least {MIN_SIDE} pixels on each side.",
+            f"This photo is {width} x {height} pixels; it needs at least {MIN_SIDE} pixels on each side.",
             code="image_too_small",
         )
 
