@@ -47,6 +47,11 @@ class StaticStorage(S3ManifestStaticStorage):
     location = "static"
     file_overwrite = True
 
+    def url(self, name: str, force: bool = True) -> str:
+        # Hashed URLs under DEBUG too (Django's default there is the unhashed name): development
+        # pages then link exactly what production pages do, and a re-publish busts browser caches.
+        return super().url(name, force=force)
+
     def get_object_parameters(self, name: str) -> dict:
         return {**super().get_object_parameters(name), "CacheControl": static_cache_control(name)}
 
