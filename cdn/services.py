@@ -66,6 +66,8 @@ def static_publish(
     with ThreadPoolExecutor(max_workers=UPLOAD_THREADS) as pool:
         list(pool.map(lambda name: _upload(client, target, build_dir, name), changed))
     _upload(client, target, build_dir, MANIFEST_NAME)
+    # This process links the new names from now on, as the web processes will once they restart.
+    target.hashed_files, target.manifest_hash = target.load_manifest()
     return PublishReport(
         collect_seconds=collected - started,
         sync_seconds=time.monotonic() - collected,
