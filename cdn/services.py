@@ -65,14 +65,16 @@ def static_publish(
     client = target.connection.meta.client
     with ThreadPoolExecutor(max_workers=UPLOAD_THREADS) as pool:
         list(pool.map(lambda name: _upload(client, target, build_dir, name), changed))
-    _upload(client, target, build_dir, MANIFEST_NAME)
+    if remote.get(MANIFEST_NAME) != _md5(build_dir / MANIFEST_NAME):
+        _upload(client, target, build_dir, MANIFEST_NAME)
+        changed.append(MANIFEST_NAME)
     # This process links the new names from now on, as the web processes will once they restart.
     target.hashed_files, target.manifest_hash = target.load_manifest()
     return PublishReport(
         collect_seconds=collected - started,
         sync_seconds=time.monotonic() - collected,
-        uploaded=[*changed, MANIFEST_NAME],
-        unchanged=len(names) - len(changed),
+        uploaded=changed,
+        unchanged=len(names) + 1 - len(changed),
     )
 
 

@@ -43,12 +43,12 @@ def test_a_first_publish_uploads_every_file_with_its_cache_policy(target, source
     assert stored(target, "admin/css/base.css")["ContentType"] == "text/css"
 
 
-def test_publishing_again_without_changes_uploads_only_the_manifest(target, source, tmp_path):
+def test_publishing_again_without_changes_uploads_nothing(target, source, tmp_path):
     static_publish(target=target, build_dir=tmp_path / "build")
 
     report = static_publish(target=target, build_dir=tmp_path / "build")
 
-    assert report.uploaded == ["staticfiles.json"]
+    assert report.uploaded == []
     assert report.unchanged > 200
 
 

@@ -22,6 +22,11 @@ class Command(BaseCommand):
             f"static files: {len(report.uploaded)} uploaded, {report.unchanged} unchanged "
             f"(collect {report.collect_seconds:.1f}s, sync {report.sync_seconds:.1f}s)"
         )
+        if report.replaced_in_place:
+            self.stdout.write(
+                f"{len(report.replaced_in_place)} changed under an unchanged URL; "
+                "`manage.py cdn_invalidate` drops the CDN's copies"
+            )
         if options["verbosity"] > 1:
             for name in report.uploaded:
                 self.stdout.write(f"  uploaded {name}")
