@@ -1,10 +1,11 @@
-"""How long a deploy's static step takes against the local S3 (moto): Django's collectstatic straight
-into the S3 manifest storage, versus `publish_static` (collect locally with hashed names, then upload
-only what changed). Cold = empty bucket prefix and build folder; warm = nothing changed since.
+"""How long a deploy's static step takes against the local S3 (moto): Django's stock collectstatic
+straight into the S3 manifest storage, versus the project's collectstatic (cdn.services.static_publish:
+collect locally with hashed names, then upload only what changed). Cold = empty bucket prefix and
+build folder; warm = nothing changed since.
 
     UH_STACK_PORT_BASE=... .venv/bin/python bench/collectstatic.py [--rounds 3]
 
-Prints the median of each and the ratio the choice is judged by (collectstatic / publish_static).
+Prints the median of each and the ratio the choice is judged by (stock / project).
 """
 
 import argparse
@@ -56,10 +57,10 @@ def one_round() -> dict[str, float]:
     with tempfile.TemporaryDirectory() as build:
         try:
             return {
-                "collectstatic cold": timed(lambda: collectstatic_into(plain)),
-                "collectstatic warm": timed(lambda: collectstatic_into(plain)),
-                "publish_static cold": timed(lambda: static_publish(target=synced, build_dir=Path(build))),
-                "publish_static warm": timed(lambda: static_publish(target=synced, build_dir=Path(build))),
+                "stock collectstatic cold": timed(lambda: collectstatic_into(plain)),
+                "stock collectstatic warm": timed(lambda: collectstatic_into(plain)),
+                "project collectstatic cold": timed(lambda: static_publish(target=synced, build_dir=Path(build))),
+                "project collectstatic warm": timed(lambda: static_publish(target=synced, build_dir=Path(build))),
             }
         finally:
             empty_prefix(plain)
@@ -71,18 +72,18 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     rounds = parser.parse_args().rounds
     stack.up(config.profile("test"), quiet=True)
-    files = len(static_publish_names())
+    files = len(published_names())
     results = [one_round() for _ in range(rounds)]
     medians = {name: statistics.median(r[name] for r in results) for name in results[0]}
     print(f"{files} static files (with hashed copies), {rounds} rounds, moto S3 on loopback, medians:")
     for name, seconds in medians.items():
-        print(f"  {name:<22} {seconds:7.2f} s")
+        print(f"  {name:<28} {seconds:7.2f} s")
     for kind in ("cold", "warm"):
-        ratio = medians[f"collectstatic {kind}"] / medians[f"publish_static {kind}"]
-        print(f"  {kind}: collectstatic / publish_static = {ratio:.1f}x")
+        ratio = medians[f"stock collectstatic {kind}"] / medians[f"project collectstatic {kind}"]
+        print(f"  {kind}: stock / project = {ratio:.1f}x")
 
 
-def static_publish_names() -> list[str]:
+def published_names() -> list[str]:
     """What a publish uploads on a cold run, for the headline."""
     with tempfile.TemporaryDirectory() as build:
         target = StaticStorage(location=f"bench-count-{uuid.uuid4().hex[:8]}")

@@ -41,8 +41,8 @@ def static_cache_control(name: str) -> str:
 class StaticStorage(S3ManifestStaticStorage):
     """Static files as the site links them: hashed names looked up in `static/staticfiles.json`.
 
-    `manage.py publish_static` fills it (collect locally, upload what changed). A plain
-    `collectstatic` into it also works, only much slower (bench/collectstatic.py)."""
+    The project's `collectstatic` fills it (collect locally, upload what changed); Django's stock
+    collectstatic into it also works, only much slower (bench/collectstatic.py)."""
 
     location = "static"
     file_overwrite = True

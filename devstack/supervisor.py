@@ -15,7 +15,7 @@ from devstack.config import PROJECT_ROOT, Profile
 MANAGE = [sys.executable, str(PROJECT_ROOT / "manage.py")]
 
 # manage.py commands that prepare the databases and storage before anything serves.
-SETUP_COMMANDS: list[list[str]] = [["migrate_all"], ["seed_demo"], ["publish_static"]]
+SETUP_COMMANDS: list[list[str]] = [["migrate_all"], ["seed_demo"], ["collectstatic", "--noinput"]]
 
 # Long-running processes, each restarted if it dies.
 APP_PROCESSES: dict[str, list[str]] = {

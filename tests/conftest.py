@@ -12,7 +12,7 @@ def test_stack() -> config.Profile:
     files published to its S3: every page links them through the manifest there."""
     profile = config.profile("test")
     stack.up(profile, quiet=True)
-    call_command("publish_static", verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
     return profile
 
 

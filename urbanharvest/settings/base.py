@@ -19,10 +19,11 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    # Before staticfiles: its collectstatic (collect locally, upload what changed) replaces Django's.
+    "cdn",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "storages",
-    "cdn",
     "routers",
     "marketplace",
     "orders",
@@ -134,7 +135,7 @@ AWS_CLOUDFRONT_ENDPOINT_URL = env("AWS_CLOUDFRONT_ENDPOINT_URL", "") or None
 PRIVATE_URL_EXPIRE_SECONDS = env_int("PRIVATE_URL_EXPIRE_SECONDS", 600)
 
 STATIC_URL = "static/"
-# The local build folder `manage.py publish_static` collects into and uploads from.
+# With static files on S3, the local build folder collectstatic hashes in and uploads from.
 STATIC_ROOT = BASE_DIR / ".static"
 MEDIA_URL = "media/"
 MEDIA_ROOT = BASE_DIR / ".media"
