@@ -69,6 +69,20 @@ def test_editing_the_alt_text_keeps_the_variants_made_at_upload(product):
     assert len(bucket_keys("media/" + image.image.name.rsplit(".", 1)[0])) == 3
 
 
+def test_a_phone_photo_shot_sideways_is_shown_upright(product):
+    sideways = Image.new("RGB", (1600, 1200), (200, 80, 40))
+    exif = Image.Exif()
+    exif[0x0112] = 6  # Orientation: rotate 90 degrees clockwise to display
+    buffer = io.BytesIO()
+    sideways.save(buffer, format="JPEG", exif=exif)
+
+    image = ProductImage.objects.create(
+        product=product, image=SimpleUploadedFile("tomato.jpg", buffer.getvalue(), content_type="image/jpeg")
+    )
+
+    assert fetched_image(image.large_url).size == (900, 1200)
+
+
 def test_a_transparent_png_keeps_its_transparency_in_the_variants(product):
     image = ProductImage.objects.create(product=product, image=photo_upload("logo.png", image_format="PNG"))
     png = Image.new("RGBA", (300, 300), (0, 0, 0, 0))
