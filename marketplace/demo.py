@@ -18,6 +18,7 @@ from django.db import connection, transaction
 from django.utils.text import slugify
 from PIL import Image, ImageDraw, ImageFont
 
+from marketplace.images import photo_variants_create, photo_variants_exist
 from marketplace.models import Category, Farmer, Product, ProductImage
 from marketplace.services import farmer_register
 
@@ -207,6 +208,14 @@ def _ensure_stored(name: str, *, label: str, color: tuple[int, int, int]) -> boo
     return True
 
 
+def _ensure_variants(name: str) -> int:
+    """The storefront's resized copies of a shared product picture: the images are bulk-created,
+    which skips the ProductImage.save that makes them for uploads. Returns how many it stored."""
+    if photo_variants_exist(name=name, storage=default_storage):
+        return 0
+    return len(photo_variants_create(name=name, storage=default_storage))
+
+
 @dataclass
 class SeedReport:
     farms_created: int = 0
@@ -235,6 +244,7 @@ def demo_catalog_seed(*, products: int = DEFAULT_PRODUCTS, farmer_password: str 
         Farmer.objects.filter(slug=spec.slug, photo="").update(photo=photo)
     for kind in KINDS:
         report.files_uploaded += _ensure_stored(_image_name(kind), label=kind.name, color=kind.color)
+        report.files_uploaded += _ensure_variants(_image_name(kind))
     report.products_created = _products_create(farms, farmers, categories, products)
     report.images_linked = _images_link(farmers)
     if report.products_created:

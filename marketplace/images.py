@@ -1,24 +1,21 @@
 """Product and farmer photos: checking that an upload is a real image within our limits, and the
 resized variants the storefront shows.
 
-Variants are made once, when a photo is saved (ProductImage.save), and stored beside the original
-under names derived from it (`products/kale.jpg` -> `products/kale.thumb.webp`), so a page finds
-them without a lookup and no request ever resizes anything.
+Variants are made once, when a photo is saved (ProductImage.save; seed_demo for its shared
+pictures), and stored beside the original under names derived from it (`products/kale.jpg` ->
+`products/kale.thumb.webp`), so a page finds them without a lookup and no request resizes anything.
 """
 
 import io
 import posixpath
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.base import ContentFile
+from django.core.files.storage import Storage
 from django.db.models.fields.files import FieldFile
 from PIL import Image, ImageOps, UnidentifiedImageError
-
-if TYPE_CHECKING:
-    from marketplace.models import ProductImage
 
 MAX_BYTES = 8 * 1024 * 1024
 MIN_SIDE = 200
@@ -83,13 +80,12 @@ def variant_url(photo: FieldFile, variant: Variant) -> str:
     return photo.storage.url(variant_name(photo.name, variant))
 
 
-def product_image_variants_create(*, image: "ProductImage", source: File | None = None) -> list[str]:
-    """Store every variant of the image's photo beside the original and return their names.
+def photo_variants_create(*, name: str, storage: Storage, source: File | None = None) -> list[str]:
+    """Store every variant of the photo stored as `name` beside it and return their names.
 
-    `source` is the uploaded content when the caller still has it (saves a download); otherwise the
-    original is read back from storage. Re-running replaces the variants, never duplicates them."""
-    storage = image.image.storage
-    source = source if source is not None else image.image.open("rb")
+    `source` is the photo's content when the caller still has it (saves a download); otherwise it
+    is read back from storage. Re-running replaces the variants, never duplicates them."""
+    source = source if source is not None else storage.open(name, "rb")
     source.seek(0)
     names = []
     with Image.open(source) as original:
@@ -97,11 +93,15 @@ def product_image_variants_create(*, image: "ProductImage", source: File | None 
         original.draft("RGB", (LARGE.longest_side, LARGE.longest_side))
         upright = ImageOps.exif_transpose(original)
         for variant in VARIANTS:
-            name = variant_name(image.image.name, variant)
-            storage.delete(name)
-            storage.save(name, ContentFile(_resized_webp(upright, variant)))
-            names.append(name)
+            stored_as = variant_name(name, variant)
+            storage.delete(stored_as)
+            storage.save(stored_as, ContentFile(_resized_webp(upright, variant)))
+            names.append(stored_as)
     return names
+
+
+def photo_variants_exist(*, name: str, storage: Storage) -> bool:
+    return all(storage.exists(variant_name(name, variant)) for variant in VARIANTS)
 
 
 def _check_format_and_dimensions(image: Image.Image) -> None:

@@ -155,7 +155,7 @@ class ProductImage(models.Model):
             if upload is None:
                 return
             try:
-                images.product_image_variants_create(image=self, source=upload)
+                images.photo_variants_create(name=self.image.name, storage=self.image.storage, source=upload)
             except Exception:
                 self.image.storage.delete(self.image.name)
                 raise

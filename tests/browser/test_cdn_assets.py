@@ -10,7 +10,9 @@ import pytest
 import requests
 from django.conf import settings
 
+from cdn.storage import IMMUTABLE, MEDIA
 from devstack.processes import port_open, wait_until
+from tests.marketplace.factories import ProductFactory, ProductImageFactory
 
 pytestmark = pytest.mark.browser
 
@@ -31,17 +33,23 @@ def site() -> str:
     server.wait(timeout=15)
 
 
-def test_the_pages_css_and_images_come_from_the_cdn_with_immutable_caching(site, page):
+@pytest.mark.django_db(transaction=True, databases=["default", "replica"])
+def test_a_storefront_pages_css_and_images_come_from_the_cdn_with_their_cache_headers(site, page, replica_caught_up):
+    ProductImageFactory(product=ProductFactory(name="Honeycrisp Apples"))
+    replica_caught_up()
     assets = []
     page.on("response", lambda r: r.request.resource_type in ("stylesheet", "image") and assets.append(r))
 
-    page.goto(site + "/")
+    page.goto(site + "/products/")
     page.wait_for_load_state("networkidle")
 
-    assert {r.request.resource_type for r in assets} == {"stylesheet", "image"}
-    assert [r.url for r in assets if not r.url.startswith(CDN + "static/")] == []
-    assert {(r.status, r.headers["cache-control"]) for r in assets} == {(200, "public, max-age=31536000, immutable")}
-    assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(251, 248, 241)"
+    css = [r for r in assets if r.request.resource_type == "stylesheet"]
+    photos = [r for r in assets if r.request.resource_type == "image"]
+    assert [r.url for r in assets if not r.url.startswith(CDN)] == []
+    assert {(r.status, r.headers["cache-control"]) for r in css} == {(200, IMMUTABLE)}
+    assert {(r.status, r.headers["cache-control"]) for r in photos} == {(200, MEDIA)}
+    assert [r.url for r in photos if not r.url.endswith(".thumb.webp")] == []
+    assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(251, 252, 249)"
 
 
 @pytest.mark.parametrize("path", ["/static/marketplace/site.css", "/static/admin/css/base.css"])

@@ -5,6 +5,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from marketplace.models import ProductImage
+from tests.cdn.bucket import media_keys
 from tests.marketplace.factories import (
     PASSWORD,
     CategoryFactory,
@@ -61,5 +63,8 @@ def test_a_farmer_adds_a_product_with_a_picture_and_it_is_on_the_storefront(live
 
     expect(page.locator("h1")).to_have_text("Golden Beets")
     image = page.get_by_alt_text("A bunch of golden beets")
-    expect(image).to_have_attribute("src", re.compile(r"^http://.+/media/products/.+\.jpg$"))
-    assert image.evaluate("img => img.complete && img.naturalWidth") == 64
+    expect(image).to_have_attribute("src", re.compile(r"^http://.+/media/products/.+\.large\.webp$"))
+    assert image.evaluate("img => img.complete && img.naturalWidth") == 640
+    original = ProductImage.objects.get(alt_text="A bunch of golden beets").image.name
+    stem = original.rsplit(".", 1)[0]
+    assert {original, f"{stem}.thumb.webp", f"{stem}.large.webp"} <= set(media_keys("products/"))

@@ -13,9 +13,10 @@ from marketplace.services import farmer_register
 PASSWORD = "correct-horse-battery"
 
 
-def jpeg(color: str = "tomato") -> ContentFile:
+def jpeg(color: str = "tomato", size: tuple[int, int] = (640, 480)) -> ContentFile:
+    """A photo big enough to pass upload validation (marketplace/images.py)."""
     out = io.BytesIO()
-    Image.new("RGB", (64, 48), color).save(out, format="JPEG")
+    Image.new("RGB", size, color).save(out, format="JPEG")
     return ContentFile(out.getvalue(), name="picture.jpg")
 
 

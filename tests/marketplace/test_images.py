@@ -1,16 +1,16 @@
 import io
 
-import boto3
 import pytest
 import requests
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.forms import modelform_factory
 from PIL import Image
 
 from marketplace import images
-from marketplace.models import Category, Farmer, Product, ProductImage
+from marketplace.models import Product, ProductImage
+from tests.cdn.bucket import bucket_keys
+from tests.marketplace.factories import ProductFactory
 from tests.marketplace.photos import oversized_upload, photo_upload, truncated_upload
 
 pytestmark = pytest.mark.django_db(databases=["default"])
@@ -20,16 +20,7 @@ ImageForm = modelform_factory(ProductImage, fields=["product", "image", "alt_tex
 
 @pytest.fixture
 def product() -> Product:
-    user = get_user_model().objects.create_user("ada", password="pw-for-tests")
-    farmer = Farmer.objects.create(user=user, farm_name="Ada's Acre", slug="adas-acre", town="Evanston")
-    category = Category.objects.create(name="Greens", slug="greens")
-    return Product.objects.create(farmer=farmer, category=category, name="Kale", slug="kale", price="3.50")
-
-
-def bucket_keys(prefix: str) -> set[str]:
-    client = boto3.client("s3", endpoint_url=settings.AWS_S3_ENDPOINT_URL)
-    listing = client.list_objects_v2(Bucket=settings.AWS_STORAGE_BUCKET_NAME, Prefix=prefix)
-    return {entry["Key"] for entry in listing.get("Contents", ())}
+    return ProductFactory(name="Kale")
 
 
 def fetched_image(url: str) -> Image.Image:
