@@ -5,6 +5,7 @@ import pytest
 from django.core.files.storage import default_storage
 from django.core.management import call_command
 
+from marketplace.images import photo_variants_exist
 from marketplace.models import Farmer, Product, ProductImage
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -17,6 +18,7 @@ def test_seed_demo_loads_farms_around_one_metro_with_pictures_on_storage():
     assert Product.objects.count() == 120
     image = ProductImage.objects.select_related("product").first()
     assert default_storage.exists(image.image.name)
+    assert photo_variants_exist(name=image.image.name, storage=default_storage)
     assert image.image.url.startswith("http")
     assert Product.objects.filter(images__isnull=True).count() == 0
 
