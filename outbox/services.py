@@ -1,6 +1,9 @@
 """Recording events in the outbox, inside the transaction of the change they describe."""
 
+from datetime import timedelta
+
 from django.db import connections
+from django.utils import timezone
 
 from outbox.models import ORDER_EVENTS_TOPIC, OutboxEvent
 
@@ -19,3 +22,10 @@ def outbox_record(
     if not connections[using].in_atomic_block:
         raise OutsideTransaction(f"outbox_record needs an open transaction on {using!r} (transaction.atomic)")
     return OutboxEvent.objects.using(using).create(topic=topic, key=key, event_type=event_type, payload=payload)
+
+
+def outbox_prune(*, using: str, older_than: timedelta) -> int:
+    """Delete events on `using` published more than `older_than` ago; unpublished ones always stay."""
+    cutoff = timezone.now() - older_than
+    deleted, _ = OutboxEvent.objects.using(using).filter(published_at__lt=cutoff).delete()
+    return deleted

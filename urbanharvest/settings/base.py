@@ -29,6 +29,8 @@ INSTALLED_APPS = [
     "orders",
     "outbox",
     "notifications",
+    "events",
+    "fulfilment",
 ]
 
 MIDDLEWARE = [
@@ -139,12 +141,17 @@ STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / ".static"
 MEDIA_URL = "media/"
 MEDIA_ROOT = BASE_DIR / ".media"
-# Storage classes and their cache policies are in cdn/storage.py.
+# Storage classes and their cache policies are in cdn/storage.py. `manifests` is the private storage
+# under its own prefix, rewritten in place as farmers' delivery manifests change.
 STORAGES = (
     {
         "default": {"BACKEND": "cdn.storage.MediaStorage"},
         "staticfiles": {"BACKEND": "cdn.storage.StaticStorage"},
         "private": {"BACKEND": "cdn.storage.PrivateStorage"},
+        "manifests": {
+            "BACKEND": "cdn.storage.PrivateStorage",
+            "OPTIONS": {"location": "private/manifests", "file_overwrite": True},
+        },
     }
     if AWS_STORAGE_BUCKET_NAME
     else {
@@ -154,6 +161,10 @@ STORAGES = (
             "BACKEND": "django.core.files.storage.FileSystemStorage",
             "OPTIONS": {"location": BASE_DIR / ".private"},
         },
+        "manifests": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": BASE_DIR / ".private" / "manifests", "allow_overwrite": True},
+        },
     }
 )
 
@@ -162,6 +173,29 @@ KAFKA_BOOTSTRAP_SERVERS = env_list("KAFKA_BOOTSTRAP_SERVERS", "")
 KAFKA_SESSION_TIMEOUT_MS = env_int("KAFKA_SESSION_TIMEOUT_MS", 45000)
 KAFKA_HEARTBEAT_INTERVAL_MS = env_int("KAFKA_HEARTBEAT_INTERVAL_MS", 3000)
 KAFKA_FETCH_MAX_WAIT_MS = env_int("KAFKA_FETCH_MAX_WAIT_MS", 500)
+KAFKA_REQUEST_TIMEOUT_MS = env_int("KAFKA_REQUEST_TIMEOUT_MS", 10000)
+KAFKA_RECONNECT_BACKOFF_MAX_MS = env_int("KAFKA_RECONNECT_BACKOFF_MAX_MS", 1000)
+KAFKA_LINGER_MS = env_int("KAFKA_LINGER_MS", 5)
+KAFKA_MAX_POLL_RECORDS = env_int("KAFKA_MAX_POLL_RECORDS", 100)
+KAFKA_TOPIC_PARTITIONS = env_int("KAFKA_TOPIC_PARTITIONS", 4)
+KAFKA_REPLICATION_FACTOR = env_int("KAFKA_REPLICATION_FACTOR", 1)
+KAFKA_RETRY_BACKOFF_S = 0.5  # reconnecting to a broker that went away, doubling up to the max
+KAFKA_RETRY_BACKOFF_MAX_S = 10.0
+
+# The outbox relay (outbox/relay.py) and the consumer groups (events/consumer.py).
+OUTBOX_RELAY_BATCH_SIZE = env_int("OUTBOX_RELAY_BATCH_SIZE", 500)
+OUTBOX_POLL_INTERVAL_S = 0.1
+OUTBOX_RETENTION_HOURS = env_int("OUTBOX_RETENTION_HOURS", 168)
+OUTBOX_PRUNE_INTERVAL_S = 300
+CONSUMER_MAX_ATTEMPTS = env_int("CONSUMER_MAX_ATTEMPTS", 5)
+CONSUMER_RETRY_BACKOFF_S = 0.2
+CONSUMER_RETRY_BACKOFF_MAX_S = 5.0
+# Consumer group -> its handler; each group runs as `manage.py consume_<name>`.
+EVENT_CONSUMERS = {
+    "notifications": "notifications.handlers.notifications_event_handle",
+    "inventory-sync": "fulfilment.handlers.inventory_sync_event_handle",
+    "manifests": "fulfilment.handlers.manifests_event_handle",
+}
 
 EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 EMAIL_HOST = env("EMAIL_HOST", "localhost")
@@ -171,6 +205,17 @@ EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "UrbanHarvest <orders@urbanharvest.local>")
+
+# SMS: the recording provider keeps messages in a table (development, tests); production names the
+# HTTP provider and its endpoint.
+SMS_PROVIDER = env("SMS_PROVIDER", "notifications.sms.RecordingSmsProvider")
+SMS_HTTP_URL = env("SMS_HTTP_URL", "")
+SMS_HTTP_TOKEN = env("SMS_HTTP_TOKEN", "")
+SMS_SENDER = env("SMS_SENDER", "UrbanHarvest")
+# Outgoing calls to farmers' warehouse systems (fulfilment/warehouse.py).
+WAREHOUSE_TIMEOUT_S = 5.0
+WAREHOUSE_ATTEMPTS = 4
+WAREHOUSE_BACKOFF_S = 0.25
 
 OTEL_EXPORTER_OTLP_ENDPOINT = env("OTEL_EXPORTER_OTLP_ENDPOINT", "")
 

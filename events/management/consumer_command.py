@@ -1,0 +1,16 @@
+"""The shape of every `consume_<group>` command: run one member of the group until SIGTERM."""
+
+from django.core.management import BaseCommand
+
+from events.consumer import consumer_run
+
+
+class ConsumerCommand(BaseCommand):
+    group: str
+
+    def handle(self, *args, **options) -> None:
+        consumer_run(group=self.group, report=self._report)
+
+    def _report(self, line: str) -> None:
+        self.stdout.write(line)
+        self.stdout.flush()

@@ -1,0 +1,84 @@
+"""Turning a Kafka message into an event and handling it once per consumer group.
+
+`event_process` is the one step that does a group's work for one event; it is kept a single call so
+that tracing can wrap it in a span.
+"""
+
+import json
+import uuid
+from collections.abc import Callable
+
+from django.conf import settings
+from django.db import connections, transaction
+from django.utils.module_loading import import_string
+from kafka.consumer.fetcher import ConsumerRecord
+
+from events.clients import EVENT_ID_HEADER, EVENT_TYPE_HEADER, Event
+from events.models import ProcessedEvent
+
+Handler = Callable[[Event], None]
+
+
+class PermanentFailure(Exception):
+    """Handling this event can never succeed as it stands: dead-letter it at once, without retries."""
+
+
+class MalformedEvent(PermanentFailure, ValueError):
+    """The message cannot be an event (no id, no type, a payload that is not a JSON object, or a
+    payload its handler cannot read): retrying will not help, so it goes to the dead letters."""
+
+
+def event_decode(record: ConsumerRecord) -> Event:
+    """The event carried by `record`, or MalformedEvent saying what is wrong with it."""
+    headers = {name: (value or b"").decode("utf-8", "replace") for name, value in record.headers or []}
+    event_id, event_type = headers.get(EVENT_ID_HEADER, ""), headers.get(EVENT_TYPE_HEADER, "")
+    if not event_type:
+        raise MalformedEvent(f"no {EVENT_TYPE_HEADER} header")
+    try:
+        event_id = str(uuid.UUID(event_id))
+    except ValueError:
+        raise MalformedEvent(f"{EVENT_ID_HEADER} header {event_id!r} is not a UUID") from None
+    try:
+        payload = json.loads(record.value)
+    except (TypeError, ValueError) as exc:
+        raise MalformedEvent(f"the value is not JSON: {exc}") from None
+    if not isinstance(payload, dict):
+        raise MalformedEvent(f"the value is JSON {type(payload).__name__}, not an object")
+    key = (record.key or b"").decode("utf-8", "replace")
+    return Event(id=event_id, type=event_type, key=key, payload=payload, headers=headers)
+
+
+def event_process(*, group: str, event: Event, handler: Handler) -> bool:
+    """Run `handler` for `event` unless `group` already has; True if it ran now.
+
+    Invariant: the processed-event row and the handler's own writes on the primary commit together,
+    so a redelivered event takes effect once. The row is inserted first: a second member of the group
+    handling the same event at the same moment (during a rebalance) waits on it, then skips.
+    """
+    with transaction.atomic(using="default"):
+        with connections["default"].cursor() as cursor:
+            cursor.execute(
+                f'INSERT INTO {ProcessedEvent._meta.db_table} ("group", event_id, event_type, processed_at)'  # noqa: S608
+                " VALUES (%s, %s, %s, now()) ON CONFLICT DO NOTHING RETURNING id",
+                [group, event.id, event.type],
+            )
+            if cursor.fetchone() is None:
+                return False
+        handler(event)
+    return True
+
+
+def event_processed(*, group: str, event_id: str) -> bool:
+    return ProcessedEvent.objects.using("default").filter(group=group, event_id=event_id).exists()
+
+
+class UnknownConsumerGroup(LookupError):
+    pass
+
+
+def consumer_handler(group: str) -> Handler:
+    """The handler settings.EVENT_CONSUMERS names for `group`."""
+    try:
+        return import_string(settings.EVENT_CONSUMERS[group])
+    except KeyError:
+        raise UnknownConsumerGroup(f"no consumer group {group!r}; known: {sorted(settings.EVENT_CONSUMERS)}") from None

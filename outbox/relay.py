@@ -1,0 +1,124 @@
+"""The outbox relay: publishes unpublished outbox rows to Kafka and marks them published.
+
+Several relays can run at once: each claims a batch with `FOR UPDATE SKIP LOCKED`, so a row is
+claimed by one relay at a time, and keeps its lock until the broker has acknowledged every message
+of the batch. A crash after the acknowledgement but before the commit publishes the batch again;
+consumers deduplicate by event id, so delivery is at least once and takes effect once.
+"""
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import DatabaseError, close_old_connections, transaction
+from django.utils import timezone
+from kafka import KafkaProducer
+from kafka.errors import KafkaError
+
+from events.clients import event_headers, event_value, producer_build, topics_ensure
+from outbox.models import OutboxEvent
+from outbox.services import outbox_prune
+from routers.placement import Placement, aliases_for
+
+logger = logging.getLogger(__name__)
+
+
+def outbox_publish_batch(*, using: str, producer: KafkaProducer, batch_size: int) -> int:
+    """Publish up to `batch_size` of the oldest unpublished events on `using`; returns how many.
+
+    Invariant: a row is marked published only after the broker acknowledged its message (acks=all);
+    if any send fails, the whole batch stays unpublished and is retried.
+    """
+    with transaction.atomic(using=using):
+        rows = list(
+            OutboxEvent.objects.using(using)
+            .select_for_update(skip_locked=True)
+            .filter(published_at__isnull=True)
+            .order_by("created_at")[:batch_size]
+        )
+        if not rows:
+            return 0
+        futures = [
+            producer.send(
+                row.topic,
+                key=row.key.encode(),
+                value=event_value(row.payload),
+                headers=event_headers(event_id=str(row.id), event_type=row.event_type, extra=row.headers),
+            )
+            for row in rows
+        ]
+        producer.flush(timeout=settings.KAFKA_REQUEST_TIMEOUT_MS / 1000)
+        for future in futures:
+            future.get(timeout=0)
+        OutboxEvent.objects.using(using).filter(id__in=[row.id for row in rows]).update(published_at=timezone.now())
+    return len(rows)
+
+
+class OutboxRelay:
+    """Drains the outbox on every database that has one until stopped, surviving a broker outage."""
+
+    def __init__(self, *, batch_size: int, report: Callable[[str], None] = logger.info):
+        self.batch_size = batch_size
+        self.report = report
+        self.aliases = aliases_for(Placement.ORDER_SHARDS)
+        self.stopping = threading.Event()
+        self.published = 0
+        self._producer: KafkaProducer | None = None
+        self._pruned_at = 0.0
+
+    def run(self) -> None:
+        backoff = settings.KAFKA_RETRY_BACKOFF_S
+        while not self.stopping.is_set():
+            try:
+                if self._producer is None:
+                    topics_ensure()
+                    self._producer = producer_build()
+                    self.report(f"relay: publishing from {', '.join(self.aliases)}")
+                published = self.drain_once()
+                backoff = settings.KAFKA_RETRY_BACKOFF_S
+                self.prune_if_due()
+                if not published:
+                    self.stopping.wait(settings.OUTBOX_POLL_INTERVAL_S)
+            except KafkaError as exc:
+                # The events stay in the outbox; a broker that restarted needs a fresh producer id.
+                self.report(f"relay: broker unavailable ({exc!r}); retrying in {backoff:.1f}s")
+                self._close_producer()
+                self.stopping.wait(backoff)
+                backoff = min(backoff * 2, settings.KAFKA_RETRY_BACKOFF_MAX_S)
+        self._close_producer()
+        self.report(f"relay: stopped after publishing {self.published} events")
+
+    def drain_once(self) -> int:
+        """One batch from each database; a database that is down does not hold up the others."""
+        assert self._producer is not None
+        published = 0
+        close_old_connections()
+        for alias in self.aliases:
+            try:
+                published += outbox_publish_batch(using=alias, producer=self._producer, batch_size=self.batch_size)
+            except DatabaseError as exc:
+                logger.warning("relay: outbox on %s unavailable: %r", alias, exc)
+        self.published += published
+        return published
+
+    def prune_if_due(self) -> None:
+        now = timezone.now().timestamp()
+        if now - self._pruned_at < settings.OUTBOX_PRUNE_INTERVAL_S:
+            return
+        self._pruned_at = now
+        retention = timedelta(hours=settings.OUTBOX_RETENTION_HOURS)
+        for alias in self.aliases:
+            try:
+                removed = outbox_prune(using=alias, older_than=retention)
+            except DatabaseError as exc:
+                logger.warning("relay: pruning %s failed: %r", alias, exc)
+                continue
+            if removed:
+                self.report(f"relay: pruned {removed} published events older than {retention} on {alias}")
+
+    def _close_producer(self) -> None:
+        if self._producer is not None:
+            self._producer.close(timeout=1)
+            self._producer = None
