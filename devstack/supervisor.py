@@ -15,12 +15,16 @@ from devstack.config import PROJECT_ROOT, Profile
 MANAGE = [sys.executable, str(PROJECT_ROOT / "manage.py")]
 
 # manage.py commands that prepare the databases and storage before anything serves.
-SETUP_COMMANDS: list[list[str]] = [["migrate_all"], ["seed_demo"], ["collectstatic", "--noinput"]]
+SETUP_COMMANDS: list[list[str]] = [["migrate_all"], ["kafka_topics"], ["seed_demo"], ["collectstatic", "--noinput"]]
 
 # Long-running processes, each restarted if it dies.
 APP_PROCESSES: dict[str, list[str]] = {
     "web": [sys.executable, "-m", "gunicorn", "-c", str(PROJECT_ROOT / "urbanharvest" / "gunicorn.conf.py")],
     "reconcile-orders": [*MANAGE, "reconcile_orders", "--every", "60"],
+    "relay": [*MANAGE, "relay_outbox"],
+    "notifications": [*MANAGE, "consume_notifications"],
+    "inventory-sync": [*MANAGE, "consume_inventory_sync"],
+    "manifests": [*MANAGE, "consume_manifests"],
 }
 
 RESTART_DELAY_S = 2.0

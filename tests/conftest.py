@@ -5,6 +5,9 @@ from django.core.management import call_command
 
 from devstack import config, processes, stack
 
+# Fixtures for the relay and consumer tests: real processes, topic readers, fake outside services.
+pytest_plugins = ["tests.eventstack"]
+
 
 @pytest.fixture(scope="session", autouse=True)
 def test_stack() -> config.Profile:

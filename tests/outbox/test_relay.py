@@ -1,0 +1,70 @@
+"""The relay against the real broker and databases: what it publishes, and that several relays at
+once publish each event once."""
+
+import pytest
+
+from events.clients import producer_build, topics_ensure
+from outbox.models import OutboxEvent
+from outbox.relay import outbox_publish_batch
+from routers.placement import Placement, aliases_for
+from tests.eventstack import (
+    TopicReader,
+    farmer_create,
+    headers_of,
+    order_placed_payload,
+    order_placed_record,
+    unpublished_count,
+    wait_for,
+)
+
+ALL = ["default", "replica", "shard_0", "shard_1"]
+TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+
+
+@pytest.fixture
+def producer():
+    topics_ensure()
+    producer = producer_build()
+    yield producer
+    producer.close(timeout=5)
+
+
+@pytest.mark.django_db(databases=ALL, transaction=True)
+def test_an_event_is_published_keyed_by_order_with_its_headers_then_marked_published(producer):
+    payload = order_placed_payload(farmers=[farmer_create()])
+    event = order_placed_record(payload=payload, using="shard_1", headers={"traceparent": TRACEPARENT})
+    reader = TopicReader()
+
+    published = outbox_publish_batch(using="shard_1", producer=producer, batch_size=100)
+
+    records = reader.read_until(lambda rs: any(headers_of(r).get("event-id") == str(event.id) for r in rs))
+    reader.close()
+    [record] = [r for r in records if headers_of(r).get("event-id") == str(event.id)]
+    assert published == 1
+    assert record.key == str(payload["order_id"]).encode()
+    assert record.headers == [
+        ("event-id", str(event.id).encode()),
+        ("event-type", b"order_placed"),
+        ("traceparent", TRACEPARENT.encode()),
+    ]
+    assert OutboxEvent.objects.using("shard_1").get(id=event.id).published_at is not None
+
+
+@pytest.mark.django_db(databases=ALL, transaction=True)
+def test_several_relays_at_once_publish_each_event_exactly_once(processes):
+    farmer = farmer_create()
+    aliases = aliases_for(Placement.ORDER_SHARDS)
+    events = [
+        order_placed_record(payload=order_placed_payload(farmers=[farmer]), using=aliases[i % 3]) for i in range(300)
+    ]
+    wanted = {str(event.id) for event in events}
+    reader = TopicReader()
+
+    relays = [processes("relay_outbox", "--batch-size", "20") for _ in range(3)]
+    wait_for(lambda: unpublished_count(aliases) == 0, timeout=60, what="the outbox to drain")
+
+    records = reader.read_until(lambda rs: wanted <= {headers_of(r)["event-id"] for r in rs}, timeout=30)
+    reader.close()
+    ours = [headers_of(r)["event-id"] for r in records if headers_of(r)["event-id"] in wanted]
+    assert sorted(ours) == sorted(wanted)
+    assert [relay.terminate() for relay in relays] == [0, 0, 0]
