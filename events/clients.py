@@ -4,6 +4,7 @@ The local broker keeps topics in memory and auto-creates a missing one with its 
 every producer and consumer creates its topics explicitly when it (re)connects.
 """
 
+import contextlib
 import json
 import logging
 from dataclasses import dataclass
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 from kafka.admin import NewTopic
-from kafka.errors import TopicAlreadyExistsError
+from kafka.errors import KafkaError, KafkaTimeoutError, TopicAlreadyExistsError
 
 from outbox.models import ORDER_EVENTS_TOPIC
 
@@ -75,6 +76,21 @@ def producer_build() -> KafkaProducer:
         delivery_timeout_ms=settings.KAFKA_REQUEST_TIMEOUT_MS * 2,
         reconnect_backoff_max_ms=settings.KAFKA_RECONNECT_BACKOFF_MAX_MS,
     )
+
+
+def producer_discard(producer: KafkaProducer) -> None:
+    """Close a producer, abandoning what it could not deliver (the outbox still has it).
+
+    kafka-python's `close` raises instead of giving up on pending records, and leaves its sender
+    thread retrying them; that thread is stopped by force here so an abandoned producer stays quiet.
+    """
+    try:
+        producer.close(timeout=1)
+    except KafkaTimeoutError:
+        producer._sender.force_close()
+        producer._sender.join(1)
+        with contextlib.suppress(KafkaError):
+            producer.close(timeout=0)
 
 
 def consumer_build(*, group: str, topics: tuple[str, ...]) -> KafkaConsumer:

@@ -8,7 +8,7 @@ from django.conf import settings
 from kafka import KafkaConsumer, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
 
-from events.clients import DEAD_LETTER_TOPIC, producer_build
+from events.clients import DEAD_LETTER_TOPIC, producer_build, producer_discard
 from events.processing import MalformedEvent, consumer_handler, event_decode, event_process, event_processed
 
 GROUP_HEADER = "dead-letter-group"
@@ -38,7 +38,7 @@ class DeadLetterWriter:
         future.get(timeout=settings.KAFKA_REQUEST_TIMEOUT_MS / 1000)
 
     def close(self) -> None:
-        self._producer.close(timeout=5)
+        producer_discard(self._producer)
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from django.utils import timezone
 from kafka import KafkaProducer
 from kafka.errors import KafkaError
 
-from events.clients import event_headers, event_value, producer_build, topics_ensure
+from events.clients import event_headers, event_value, producer_build, producer_discard, topics_ensure
 from outbox.models import OutboxEvent
 from outbox.services import outbox_prune
 from routers.placement import Placement, aliases_for
@@ -120,5 +120,5 @@ class OutboxRelay:
 
     def _close_producer(self) -> None:
         if self._producer is not None:
-            self._producer.close(timeout=1)
+            producer_discard(self._producer)
             self._producer = None

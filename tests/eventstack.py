@@ -22,6 +22,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 from kafka import KafkaConsumer, TopicPartition
+from kafka.structs import OffsetAndMetadata
 
 from devstack.smtp_sink import read_messages
 from marketplace.models import Farmer
@@ -153,12 +154,34 @@ class TopicReader:
         self.consumer.close()
 
 
+def groups_skip_history(groups: list[str], topic: str = ORDER_EVENTS_TOPIC) -> None:
+    """Commit `groups`' offsets at the topic's end, so a test's consumers start with its own events
+    rather than every earlier test's."""
+    for group in groups:
+        consumer = KafkaConsumer(
+            bootstrap_servers=settings.KAFKA_BOOTSTRAP_SERVERS, group_id=group, enable_auto_commit=False
+        )
+        partitions = [TopicPartition(topic, n) for n in sorted(consumer.partitions_for_topic(topic) or [])]
+        consumer.assign(partitions)
+        consumer.seek_to_end(*partitions)
+        consumer.commit({p: OffsetAndMetadata(consumer.position(p), None, -1) for p in partitions})
+        consumer.close(autocommit=False)
+
+
 def headers_of(record) -> dict[str, str]:
     return {name: value.decode() for name, value in record.headers}
 
 
 def mail_to(maildir: Path, recipient: str) -> list:
     return [message for message in read_messages(maildir) if message["To"] == recipient]
+
+
+def text_of(message, content_type: str = "text/plain") -> str:
+    """The decoded body part of `content_type` in a message the sink filed."""
+    for part in message.walk():
+        if part.get_content_type() == content_type:
+            return part.get_payload(decode=True).decode(part.get_content_charset() or "utf-8")
+    raise AssertionError(f"no {content_type} part")
 
 
 class FakeHttpService:

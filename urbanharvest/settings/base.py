@@ -225,4 +225,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
+    # kafka-python narrates every connection at INFO.
+    "loggers": {"kafka": {"level": env("KAFKA_LOG_LEVEL", "WARNING")}},
 }
