@@ -3,6 +3,7 @@ email with their own lines."""
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import transaction
 from django.template.loader import render_to_string
 
 from events.contracts import OrderLine, OrderPlaced
@@ -14,8 +15,9 @@ def order_placed_notify(*, event_id: str, order: OrderPlaced) -> None:
     """Send the confirmation email and SMS to the shopper and a new-order email to each farmer.
 
     Runs inside the consumer's transaction: the recorded SMS commits with the processed-event row.
-    The emails go last, over one connection, so the only moment a crash can duplicate one is between
-    the mail server accepting it and that commit.
+    The emails go last, over one connection: SMTP cannot take part in the transaction, so a crash
+    between the mail server accepting them and the commit sends them again on redelivery (their
+    Message-ID stays the same, so a mailbox can tell). Any other crash sends each exactly once.
     """
     farmers = Farmer.objects.using("default").select_related("user").filter(id__in=order.lines_by_farmer())
     messages = [_confirmation_email(event_id=event_id, order=order)]
@@ -31,8 +33,15 @@ def order_placed_notify(*, event_id: str, order: OrderPlaced) -> None:
             f"Total ${order.total}.",
             idempotency_key=f"{event_id}:order-confirmation",
         )
-    with get_connection() as connection:
+    connection = get_connection()
+    try:
         connection.send_messages(messages)
+    except Exception:
+        connection.close()
+        raise
+    # QUIT after the commit: every round trip between the mail server's acceptance and the commit
+    # widens the window in which a crash would send these again.
+    transaction.on_commit(connection.close, using="default")
 
 
 def _email(*, event_id: str, kind: str, to: str, subject: str, template: str, context: dict) -> EmailMultiAlternatives:

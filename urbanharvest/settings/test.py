@@ -10,3 +10,7 @@ os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-not-a-secret")
 from urbanharvest.settings.base import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Retries that would wait seconds in production wait moments in the tests.
+CONSUMER_RETRY_BACKOFF_S = 0.05
+WAREHOUSE_BACKOFF_S = 0.05
