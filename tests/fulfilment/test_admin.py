@@ -1,0 +1,33 @@
+"""The farmer's admin lists their own delivery manifests, with signed links, and nobody else's."""
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from events.contracts import order_placed_decode
+from fulfilment.services import manifest_order_add
+from tests.eventstack import farmer_create, order_placed_payload
+
+
+def staff_farmer(name: str):
+    farmer = farmer_create(name=name)
+    get_user_model().objects.filter(id=farmer.user_id).update(is_staff=True)
+    farmer.user.refresh_from_db()
+    return farmer
+
+
+@pytest.mark.django_db(databases=["default"])
+def test_a_farmer_sees_only_their_own_manifests_with_signed_links(client):
+    mine, theirs = staff_farmer("Hillside"), staff_farmer("Riverbend")
+    [own] = manifest_order_add(order=order_placed_decode(order_placed_payload(farmers=[mine])))
+    [other] = manifest_order_add(order=order_placed_decode(order_placed_payload(farmers=[theirs])))
+    client.force_login(mine.user)
+
+    listing = client.get("/admin/fulfilment/deliverymanifest/")
+    foreign = client.get(f"/admin/fulfilment/deliverymanifest/{other.id}/change/")
+
+    assert listing.status_code == 200
+    assert "Hillside" in listing.text
+    assert "Riverbend" not in listing.text
+    assert "X-Amz-Signature=" in listing.text
+    assert client.get(f"/admin/fulfilment/deliverymanifest/{own.id}/change/").status_code == 200
+    assert foreign.status_code in (302, 403, 404)

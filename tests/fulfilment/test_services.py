@@ -1,0 +1,96 @@
+"""Manifests in the private storage (moto S3) and stock pushes to warehouses (a local fake server)."""
+
+import csv
+import io
+import threading
+
+import pytest
+import requests
+from django.conf import settings
+from django.core.files.storage import storages
+from django.db import connections, transaction
+
+from events.contracts import order_placed_decode
+from fulfilment.models import DeliveryManifest, WarehouseEndpoint
+from fulfilment.services import inventory_order_push, manifest_order_add
+from tests.eventstack import farmer_create, order_placed_payload
+
+
+def order_for(*farmers, quantity: int = 2):
+    return order_placed_decode(order_placed_payload(farmers=list(farmers), quantity=quantity))
+
+
+def csv_rows(manifest: DeliveryManifest) -> list[dict]:
+    response = requests.get(storages["manifests"].url(manifest.csv_name), timeout=5)
+    assert response.status_code == 200
+    return list(csv.DictReader(io.StringIO(response.text)))
+
+
+@pytest.mark.django_db(databases=["default"])
+def test_each_order_updates_the_farmers_manifest_for_its_delivery_date():
+    farmer = farmer_create(name="Hillside")
+    first, second = order_for(farmer, quantity=2), order_for(farmer, quantity=3)
+
+    manifest_order_add(order=first)
+    [manifest] = manifest_order_add(order=second)
+
+    rows = csv_rows(manifest)
+    html = requests.get(storages["manifests"].url(manifest.html_name), timeout=5).text
+    assert (manifest.order_count, manifest.line_count) == (2, 2)
+    assert [(row["order_reference"], row["quantity"]) for row in rows] == [
+        (first.reference, "2"),
+        (second.reference, "3"),
+    ]
+    assert "Hillside: deliveries for" in html
+    assert '<td class="qty">5</td>' in html
+
+
+@pytest.mark.django_db(databases=["default"])
+def test_manifests_are_private_and_reached_only_through_a_signed_link():
+    [manifest] = manifest_order_add(order=order_for(farmer_create()))
+
+    signed = storages["manifests"].url(manifest.csv_name)
+    bare = f"{settings.AWS_S3_ENDPOINT_URL}/{settings.AWS_STORAGE_BUCKET_NAME}/private/manifests/{manifest.csv_name}"
+
+    assert "X-Amz-Expires=900" in signed
+    assert requests.get(signed, timeout=5).status_code == 200
+    assert requests.get(bare, timeout=5).status_code == 403
+
+
+@pytest.mark.django_db(databases=["default"], transaction=True)
+def test_two_orders_added_to_the_same_manifest_at_once_both_end_up_in_it():
+    farmer = farmer_create()
+    orders = [order_for(farmer), order_for(farmer)]
+    barrier = threading.Barrier(2)
+
+    def add(order) -> None:
+        barrier.wait()
+        with transaction.atomic(using="default"):
+            manifest_order_add(order=order)
+        connections.close_all()
+
+    threads = [threading.Thread(target=add, args=(order,)) for order in orders]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    manifest = DeliveryManifest.objects.get(farmer=farmer)
+    assert manifest.order_count == 2
+    assert {row["order_reference"] for row in csv_rows(manifest)} == {order.reference for order in orders}
+
+
+@pytest.mark.django_db(databases=["default"])
+def test_stock_changes_go_to_each_farmers_own_warehouse_only(fake_http):
+    connected, unconnected = farmer_create(), farmer_create()
+    WarehouseEndpoint.objects.create(farmer=connected, url=fake_http.url)
+    order = order_for(connected, unconnected, quantity=4)
+
+    told = inventory_order_push(event_id="ev-1", order=order)
+
+    [request] = fake_http.requests
+    assert told == 1
+    assert request["headers"]["Idempotency-Key"] == f"ev-1:{connected.id}"
+    assert request["body"]["changes"] == [
+        {"product_id": 1000, "name": "Heirloom tomatoes 0", "unit": "lb", "quantity_delta": -4}
+    ]
