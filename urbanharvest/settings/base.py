@@ -183,7 +183,7 @@ KAFKA_RETRY_BACKOFF_S = 0.5  # reconnecting to a broker that went away, doubling
 KAFKA_RETRY_BACKOFF_MAX_S = 10.0
 
 # The outbox relay (outbox/relay.py) and the consumer groups (events/consumer.py).
-OUTBOX_RELAY_BATCH_SIZE = env_int("OUTBOX_RELAY_BATCH_SIZE", 500)
+OUTBOX_RELAY_BATCH_SIZE = env_int("OUTBOX_RELAY_BATCH_SIZE", 1000)
 OUTBOX_POLL_INTERVAL_S = 0.1
 OUTBOX_RETENTION_HOURS = env_int("OUTBOX_RETENTION_HOURS", 168)
 OUTBOX_PRUNE_INTERVAL_S = 300
