@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import InterfaceError, OperationalError, close_old_connections
 from kafka import KafkaConsumer, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
 from kafka.errors import KafkaError
@@ -62,10 +62,10 @@ class EventConsumer:
             except KafkaError as exc:
                 # A broker that restarts may come back without our topics or our group: start over.
                 self.report(f"{self.group}: broker trouble ({exc!r}); reconnecting in {backoff:.1f}s")
-                self._disconnect(commit=False)
+                self._disconnect()
                 self.stopping.wait(backoff)
                 backoff = min(backoff * 2, settings.KAFKA_RETRY_BACKOFF_MAX_S)
-        self._disconnect(commit=True)
+        self._disconnect()
         self.report(f"{self.group}: stopped after handling {self.handled} events")
 
     def _connect(self) -> None:
@@ -75,7 +75,7 @@ class EventConsumer:
             self._dead_letters = DeadLetterWriter(group=self.group)
             self.report(f"{self.group}: consuming {', '.join(self.topics)}")
 
-    def _disconnect(self, *, commit: bool) -> None:
+    def _disconnect(self) -> None:
         if self._consumer is not None:
             # Leaving the group at once hands our partitions to the others without a session timeout.
             self._consumer.close(autocommit=False)
@@ -109,25 +109,30 @@ class EventConsumer:
             self._dead_letter(record, reason=f"MalformedEvent: {exc}", attempts=1)
             return True
         delay = settings.CONSUMER_RETRY_BACKOFF_S
-        for attempt in range(1, settings.CONSUMER_MAX_ATTEMPTS + 1):
+        attempt = 0
+        while True:
             try:
                 close_old_connections()
                 if event_process(group=self.group, event=event, handler=self.handler):
                     self.handled += 1
                 return True
             except PermanentFailure as exc:
-                self._dead_letter(record, reason=f"{type(exc).__name__}: {exc}", attempts=attempt)
+                self._dead_letter(record, reason=f"{type(exc).__name__}: {exc}", attempts=attempt + 1)
                 return True
+            except (OperationalError, InterfaceError) as exc:
+                # Without the primary no event can be recorded: wait for it rather than dead-letter
+                # every message that arrives meanwhile.
+                logger.warning("%s: primary unavailable (%r); retrying %s", self.group, exc, event.id)
             except Exception as exc:
                 # Anything else may be transient (a server restarting, a network blip): retry it.
+                attempt += 1
                 if attempt == settings.CONSUMER_MAX_ATTEMPTS:
                     self._dead_letter(record, reason=f"{type(exc).__name__}: {exc}", attempts=attempt)
                     return True
                 logger.warning("%s: attempt %d on %s failed: %r", self.group, attempt, event.id, exc)
-                if self.stopping.wait(delay):
-                    return False
-                delay = min(delay * 2, settings.CONSUMER_RETRY_BACKOFF_MAX_S)
-        return True
+            if self.stopping.wait(delay):
+                return False
+            delay = min(delay * 2, settings.CONSUMER_RETRY_BACKOFF_MAX_S)
 
     def _dead_letter(self, record: ConsumerRecord, *, reason: str, attempts: int) -> None:
         assert self._dead_letters is not None

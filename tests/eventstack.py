@@ -25,6 +25,7 @@ from kafka import KafkaConsumer, TopicPartition
 from kafka.structs import OffsetAndMetadata
 
 from devstack.smtp_sink import read_messages
+from events.clients import topics_ensure
 from marketplace.models import Farmer
 from outbox.models import ORDER_EVENTS_TOPIC, OutboxEvent
 from outbox.services import outbox_record
@@ -130,6 +131,7 @@ class TopicReader:
     """Reads a topic from where it ended when the reader was made (no consumer group)."""
 
     def __init__(self, topic: str = ORDER_EVENTS_TOPIC):
+        topics_ensure()
         self.consumer = KafkaConsumer(
             bootstrap_servers=settings.KAFKA_BOOTSTRAP_SERVERS,
             group_id=None,
@@ -157,6 +159,7 @@ class TopicReader:
 def groups_skip_history(groups: list[str], topic: str = ORDER_EVENTS_TOPIC) -> None:
     """Commit `groups`' offsets at the topic's end, so a test's consumers start with its own events
     rather than every earlier test's."""
+    topics_ensure()
     for group in groups:
         consumer = KafkaConsumer(
             bootstrap_servers=settings.KAFKA_BOOTSTRAP_SERVERS, group_id=group, enable_auto_commit=False
