@@ -1,5 +1,6 @@
-"""Fulfilment in the admin: a farmer sees only their own manifests (staff see all) and opens them
-through signed links that expire; warehouse endpoints are staff configuration."""
+"""Fulfilment in the farmers' back office: a farmer sees only their own delivery manifests (another
+farm's is a 404, as everywhere in it) and opens them through signed links that expire; staff who
+see every farm see them all. Warehouse endpoints are staff configuration."""
 
 from django.contrib import admin
 from django.core.files.storage import storages
@@ -7,33 +8,29 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 
 from fulfilment.models import DeliveryManifest, WarehouseEndpoint
+from marketplace.admin import FarmScopedAdmin, farmer_of
 
 
-def _is_farmer(request: HttpRequest) -> bool:
-    return request.user.is_active and request.user.is_staff and hasattr(request.user, "farmer")
+def _runs_a_farm(request: HttpRequest) -> bool:
+    return request.user.is_active and request.user.is_staff and farmer_of(request) is not None
 
 
 @admin.register(DeliveryManifest)
-class DeliveryManifestAdmin(admin.ModelAdmin):
+class DeliveryManifestAdmin(FarmScopedAdmin):
+    owner_lookup = "farmer_id"
     list_display = ["delivery_date", "farmer", "order_count", "line_count", "updated_at", "files"]
     list_filter = ["delivery_date"]
     date_hierarchy = "delivery_date"
     fields = ["farmer", "delivery_date", "order_count", "line_count", "updated_at", "files"]
     readonly_fields = fields
+    list_select_related = ["farmer"]
 
-    def get_queryset(self, request: HttpRequest):
-        manifests = super().get_queryset(request).select_related("farmer")
-        if request.user.is_superuser:
-            return manifests
-        return manifests.filter(farmer__user=request.user)
-
+    # Every farm sees its own manifests, without a permission to grant: the queryset is scoped.
     def has_module_permission(self, request: HttpRequest) -> bool:
-        return _is_farmer(request) or super().has_module_permission(request)
+        return _runs_a_farm(request) or super().has_module_permission(request)
 
     def has_view_permission(self, request: HttpRequest, obj: DeliveryManifest | None = None) -> bool:
-        if _is_farmer(request):
-            return obj is None or obj.farmer.user_id == request.user.pk
-        return super().has_view_permission(request, obj)
+        return _runs_a_farm(request) or super().has_view_permission(request, obj)
 
     # Manifests are written by the manifests consumer only.
     def has_add_permission(self, request: HttpRequest) -> bool:
