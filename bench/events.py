@@ -3,7 +3,7 @@ and the latency from an order's commit to its confirmation email reaching the SM
 
 Judged by: relay events/s >= 0.8 x bare producer messages/s; commit -> email p99 < 1 s.
 
-    UH_STACK_PORT_BASE=32200 .venv/bin/python bench/events.py --events 6000 --rounds 3 --orders 100
+    UH_STACK_PORT_BASE=32200 .venv/bin/python bench/events.py --events 6000 --rounds 5 --orders 100
 
 It runs on a throwaway stack of its own (the test profile's settings, data in .stack/bench-events),
 started fresh and stopped at the end.
@@ -12,7 +12,7 @@ Throughput: each round records `--events` order_placed events (the checkout payl
 over the primary and the shards, then times `outbox_publish_batch` draining them (claim with FOR
 UPDATE SKIP LOCKED, send, wait for acks=all, mark published), and times the bare producer sending the
 same number of messages of the same size with the same client settings (acks=all, idempotence,
-linger) and flushing. The two alternate in each round; medians are printed.
+linger) and flushing. The two take turns going first; the median of the rounds' ratios is the figure.
 
 Latency: the relay and `consume_notifications` run as processes, as under `make run`; the bench
 commits `--orders` orders one at a time on the shards (50 ms apart) and reads each confirmation's
@@ -120,8 +120,13 @@ def throughput(events: int, rounds: int, batch_size: int, farmer_id: int) -> Non
     relay_rates, bare_rates = [], []
     for round_number in range(1, rounds + 1):
         record(events, farmer_id)
-        published, relay_s = relay_drain(relay)
-        bare_s = bare_send(producer, events, value)
+        # Alternate which goes first, so neither always meets a warmer or a busier machine.
+        if round_number % 2:
+            published, relay_s = relay_drain(relay)
+            bare_s = bare_send(producer, events, value)
+        else:
+            bare_s = bare_send(producer, events, value)
+            published, relay_s = relay_drain(relay)
         relay_rates.append(published / relay_s)
         bare_rates.append(events / bare_s)
         print(
@@ -131,11 +136,12 @@ def throughput(events: int, rounds: int, batch_size: int, farmer_id: int) -> Non
         )
     producer.close()
     relay, bare = statistics.median(relay_rates), statistics.median(bare_rates)
-    verdict = "meets" if relay >= 0.8 * bare else "MISSES"
+    ratio = statistics.median(r / b for r, b in zip(relay_rates, bare_rates, strict=True))
+    verdict = "meets" if ratio >= 0.8 else "MISSES"
     print(
         f"throughput ({events} events x {rounds} rounds, {len(value)}-byte values, batch {batch_size}): "
-        f"relay {relay:.0f} events/s, bare kafka-python producer {bare:.0f} msg/s, "
-        f"ratio {relay / bare:.2f} ({verdict} the 0.8 target)"
+        f"relay median {relay:.0f} events/s, bare kafka-python producer median {bare:.0f} msg/s, "
+        f"median of the rounds' ratios {ratio:.2f} ({verdict} the 0.8 target)"
     )
 
 
@@ -211,7 +217,7 @@ def wait_for_mail(maildir: Path, recipients: dict[str, float], timeout: float) -
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=6000, help="events per throughput round")
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--batch-size", type=int, default=1000)
     parser.add_argument("--orders", type=int, default=100, help="orders timed for latency")
     args = parser.parse_args()
