@@ -1,0 +1,40 @@
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from events.contracts import order_placed_decode
+from events.processing import MalformedEvent
+from tests.eventstack import order_placed_payload
+
+
+class FarmerStub:
+    def __init__(self, farmer_id: int):
+        self.id = farmer_id
+
+
+def test_an_order_placed_payload_decodes_with_exact_money_and_dates():
+    payload = order_placed_payload(farmers=[FarmerStub(3), FarmerStub(3), FarmerStub(5)], quantity=3)
+
+    order = order_placed_decode(payload)
+
+    assert order.total == Decimal("31.50")
+    assert order.delivery_date == dt.date.fromisoformat(payload["delivery_date"])
+    assert {farmer: len(lines) for farmer, lines in order.lines_by_farmer().items()} == {3: 2, 5: 1}
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        (lambda p: p.pop("reference"), "has no 'reference'"),
+        (lambda p: p["lines"][0].pop("farmer_id"), "has no 'farmer_id'"),
+        (lambda p: p.update(total="twelve"), "is invalid"),
+        (lambda p: p.update(lines=[]), "has no lines"),
+    ],
+)
+def test_a_payload_missing_or_mangling_a_field_is_malformed_and_says_which(change, reason):
+    payload = order_placed_payload(farmers=[FarmerStub(3)])
+    change(payload)
+
+    with pytest.raises(MalformedEvent, match=reason):
+        order_placed_decode(payload)
