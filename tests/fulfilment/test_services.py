@@ -52,7 +52,7 @@ def test_manifests_are_private_and_reached_only_through_a_signed_link():
     signed = storages["manifests"].url(manifest.csv_name)
     bare = f"{settings.AWS_S3_ENDPOINT_URL}/{settings.AWS_STORAGE_BUCKET_NAME}/private/manifests/{manifest.csv_name}"
 
-    assert "X-Amz-Expires=900" in signed
+    assert f"X-Amz-Expires={settings.PRIVATE_URL_EXPIRE_SECONDS}" in signed
     assert requests.get(signed, timeout=5).status_code == 200
     assert requests.get(bare, timeout=5).status_code == 403
 
