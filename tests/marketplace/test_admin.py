@@ -3,6 +3,7 @@ everything; stock moves only by adjustments that never overwrite a concurrent ch
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 
 from marketplace.models import Product
 from tests.marketplace.admin_forms import product_form_data
@@ -32,6 +33,7 @@ def test_farmer_a_gets_403_or_404_on_every_admin_url_of_farmer_b(client, farms):
         f"/admin/marketplace/farmer/{farm}/delete/",
         f"/admin/marketplace/farmer/{farm}/history/",
         f"/admin/auth/user/{farms['bob'].user_id}/change/",
+        f"/admin/r/{ContentType.objects.get_for_model(Product).pk}/{product}/",
     ]
 
     got = {url: client.get(url).status_code for url in urls}
@@ -40,6 +42,15 @@ def test_farmer_a_gets_403_or_404_on_every_admin_url_of_farmer_b(client, farms):
     assert set(got.values()) <= {403, 404}, got
     assert set(posted.values()) <= {403, 404}, posted
     assert Product.objects.get(pk=product).name == "Bob Apples"
+
+
+def test_view_on_site_takes_a_farmer_to_their_own_product_page(client, farms):
+    product_type = ContentType.objects.get_for_model(Product).pk
+
+    response = client.get(f"/admin/r/{product_type}/{farms['mine'].pk}/")
+
+    assert response.status_code == 302
+    assert farms["mine"].slug in response["Location"]
 
 
 def test_a_farmers_change_lists_hold_only_their_own_rows(client, farms):
