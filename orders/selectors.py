@@ -1,6 +1,10 @@
-"""Reading orders: from the one shard an order or customer maps to, or from every shard for staff."""
+"""Reading orders: from the one shard an order or customer maps to, or from every shard for staff.
+
+While `migrate_to_shards` moves a customer's logical shard, their orders are read from the target and
+the source, the target's copy winning, until the move cuts over (routers.sharding.shards_for_*)."""
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -14,7 +18,7 @@ from marketplace.models import Farmer, Product
 from orders.models import Customer, FarmerOrderLine, Order
 from orders.services import MAX_BASKET_LINES, MAX_LINE_QUANTITY, REFERENCE_ALPHABET, REFERENCE_LENGTH
 from routers.placement import PRIMARY_ALIAS
-from routers.sharding import all_shards, shard_for_customer, shard_for_order
+from routers.sharding import all_shards, shards_for_customer, shards_for_order
 
 PLACED_IN_SESSION = "orders_placed"
 
@@ -83,14 +87,39 @@ def customer_of_user(*, user: AbstractBaseUser) -> Customer | None:
     return Customer.objects.filter(user=user).first()
 
 
-def order_history(*, customer: Customer) -> QuerySet[Order]:
-    """The customer's orders, newest first, from the customer's shard."""
-    return Order.objects.using(shard_for_customer(customer.id)).filter(customer_id=customer.id).order_by("-placed_at")
+def order_history(*, customer: Customer) -> Sequence[Order]:
+    """The customer's orders, newest first, from the customer's shard (a lazy queryset), or during a
+    move of that shard the merge of target and source (each order once)."""
+    aliases = shards_for_customer(customer.id)
+    found = [_customer_orders(alias, customer) for alias in aliases]
+    if len(found) == 1:
+        return found[0]
+    return sorted(_each_once(found), key=lambda order: (order.placed_at, order.id), reverse=True)
+
+
+def _customer_orders(alias: str, customer: Customer) -> QuerySet[Order]:
+    return Order.objects.using(alias).filter(customer_id=customer.id).order_by("-placed_at")
+
+
+def _each_once(groups: list) -> list[Order]:
+    """Orders from several servers, each id once, the first server's copy winning."""
+    seen: dict[int, Order] = {}
+    for orders in groups:
+        for order in orders:
+            seen.setdefault(order.id, order)
+    return list(seen.values())
 
 
 def order_get(*, order_id: int) -> Order | None:
-    """One order by id, with one query on the shard the id names."""
-    return Order.objects.using(shard_for_order(order_id)).filter(id=order_id).first()
+    """One order by id, with one query on the shard the id names (two during a move)."""
+    return _first_found(order_id, Order.objects.filter(id=order_id))
+
+
+def _first_found(order_id: int, orders: QuerySet[Order]) -> Order | None:
+    for alias in shards_for_order(order_id):
+        if (order := orders.using(alias).first()) is not None:
+            return order
+    return None
 
 
 def _valid_reference(reference: str) -> bool:
@@ -104,21 +133,20 @@ def order_for_viewer(*, reference: str, user: AbstractBaseUser, session: Session
         return None
     customer = customer_of_user(user=user)
     if customer is not None:
-        found = order_history(customer=customer).filter(reference=reference).prefetch_related("lines").first()
-        if found is not None:
-            return found
+        for alias in shards_for_customer(customer.id):
+            found = _customer_orders(alias, customer).filter(reference=reference).prefetch_related("lines").first()
+            if found is not None:
+                return found
     order_id = session.get(PLACED_IN_SESSION, {}).get(reference)
     if order_id is None:
         return None
-    return Order.objects.using(shard_for_order(order_id)).prefetch_related("lines").filter(id=order_id).first()
+    return _first_found(order_id, Order.objects.prefetch_related("lines").filter(id=order_id))
 
 
 def orders_for_delivery_date(*, day: dt.date) -> list[Order]:
     """Staff view of one delivery day: every shard asked in turn, results merged by placing time."""
-    found: list[Order] = []
-    for alias in all_shards():
-        found += Order.objects.using(alias).filter(delivery_date=day).prefetch_related("lines")
-    return sorted(found, key=lambda order: (order.placed_at, order.id))
+    found = [Order.objects.using(alias).filter(delivery_date=day).prefetch_related("lines") for alias in all_shards()]
+    return sorted(_each_once(found), key=lambda order: (order.placed_at, order.id))
 
 
 def farmer_order_lines(*, farmer: Farmer, delivery_date: dt.date | None = None) -> QuerySet[FarmerOrderLine]:

@@ -46,7 +46,7 @@ from orders.models import (
 )
 from outbox.services import outbox_record
 from routers.placement import PRIMARY_ALIAS
-from routers.sharding import order_id_new, shard_for_customer
+from routers.sharding import order_id_new, shard_for_new_order
 
 logger = logging.getLogger(__name__)
 
@@ -180,6 +180,8 @@ def _stock_reserve(
     """Step 1. Returns the reservation and the (unsaved) order it reserves stock for."""
     now = timezone.now()
     with transaction.atomic(using=PRIMARY_ALIAS):
+        # Before the order id is drawn: see shard_for_new_order.
+        shard = shard_for_new_order(customer_id=customer.id)
         products = {p.id: p for p in products_lock_for_checkout(product_ids=[line.product_id for line in lines])}
         for line in lines:
             _line_check(line, products.get(line.product_id))
@@ -210,7 +212,7 @@ def _stock_reserve(
         reservation = StockReservation.objects.create(
             order_id=order.id,
             customer=customer,
-            shard=shard_for_customer(customer.id),
+            shard=shard,
             reference=order.reference,
             idempotency_key=idempotency_key,
             lines=[_line_payload(ol) for ol in order_lines],

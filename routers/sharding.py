@@ -17,12 +17,16 @@ every web server draws from one clock and one counter.
 
 `ORDERS_SHARDED` off is the legacy layout: every order on the primary ("default"), with the SAME id
 scheme, so `migrate_to_shards` can later copy rows across unchanged. That switch is read in one place
-only: `_alias_for_logical`.
+only: `layout_current`, which also overlays the database's record of a move (routers/models.py): once
+`migrate_to_shards` has started, the database, not the settings, says where orders live, so every
+web process follows the move without a restart. Processes re-read that record every
+`SHARD_LAYOUT_POLL_SECONDS`; checkout re-reads it under a shared lock (`shard_for_new_order`).
 """
 
 import bisect
 import datetime as dt
 import functools
+import time
 import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -59,27 +63,132 @@ def logical_shard_for_customer(customer_id: int) -> int:
 
 
 def shard_for_customer(customer_id: int) -> str:
-    """The database alias holding every order of this customer."""
+    """The database alias new orders of this customer go to."""
     return _alias_for_logical(logical_shard_for_customer(customer_id))
 
 
 def shard_for_order(order_id: int) -> str:
-    """The database alias holding this order, from its id alone."""
+    """The database alias this order's changes go to, from its id alone."""
     return _alias_for_logical(order_id_logical_shard(order_id))
 
 
+def shards_for_customer(customer_id: int) -> list[str]:
+    """Where to look for this customer's orders, first match wins: one alias, or during a move the
+    target and then the source."""
+    return layout_current().read_aliases(logical_shard_for_customer(customer_id))
+
+
+def shards_for_order(order_id: int) -> list[str]:
+    return layout_current().read_aliases(order_id_logical_shard(order_id))
+
+
 def all_shards() -> list[str]:
-    """Every database holding orders (for fan-out reads), in shard-map order."""
-    if not settings.ORDERS_SHARDED:
-        return [PRIMARY_ALIAS]
-    return list(dict.fromkeys(r.alias for r in shard_map()))
+    """Every database holding orders (for fan-out reads), in shard-map order; during a move, the
+    target's servers and the source's."""
+    return layout_current().aliases()
+
+
+def shard_for_new_order(*, customer_id: int) -> str:
+    """The alias a new order of this customer goes to, read fresh from the database under a shared
+    lock held until the open primary transaction (checkout's reservation) ends.
+
+    Invariant: a move's switch of writes (which takes the lock exclusively) happens either before
+    this transaction, so the order goes to the new place, or after it commits, so its reservation
+    names the old place and `migrate_to_shards` waits for it. Call it before drawing the order id:
+    ids drawn after a switch are above the move's watermark.
+    """
+    connection = connections[PRIMARY_ALIAS]
+    if not connection.in_atomic_block:
+        raise RuntimeError("shard_for_new_order must run inside the primary transaction that records the order")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock_shared(%s)", [LAYOUT_LOCK])
+    return layout_current(fresh=True).write_alias(logical_shard_for_customer(customer_id))
 
 
 def _alias_for_logical(logical: int) -> str:
-    if not settings.ORDERS_SHARDED:
-        return PRIMARY_ALIAS
-    ranges = shard_map()
+    return layout_current().write_alias(logical)
+
+
+LEGACY_MAP = "legacy"
+# pg_advisory_xact_lock key: shared by checkouts choosing a shard, exclusive for a move's switch.
+LAYOUT_LOCK = 0x55480001
+_MOVING_STATES = ("preparing", "backfilling", "verified")
+_WRITING_TO_TARGET = ("backfilling", "verified", "cutting_over")
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where orders live now: the settled map and, during a move, the map they are moving to."""
+
+    settled: tuple[ShardRange, ...]
+    target: tuple[ShardRange, ...] | None = None
+    state: str = "done"
+
+    def write_alias(self, logical: int) -> str:
+        ranges = self.target if self.target is not None and self.state in _WRITING_TO_TARGET else self.settled
+        return _lookup(ranges, logical)
+
+    def read_aliases(self, logical: int) -> list[str]:
+        if self.target is None:
+            return [_lookup(self.settled, logical)]
+        if self.state not in _MOVING_STATES:
+            return [_lookup(self.target, logical)]
+        return list(dict.fromkeys([_lookup(self.target, logical), _lookup(self.settled, logical)]))
+
+    def aliases(self) -> list[str]:
+        ranges = self.settled if self.target is None else (*self.target, *self.settled)
+        if self.target is not None and self.state not in _MOVING_STATES:
+            ranges = self.target
+        return list(dict.fromkeys(r.alias for r in ranges))
+
+
+def _lookup(ranges: Sequence[ShardRange], logical: int) -> str:
     return ranges[bisect.bisect_right([r.first for r in ranges], logical) - 1].alias
+
+
+def map_parse(value: str) -> tuple[ShardRange, ...]:
+    """A shard map as text ("legacy", or the SHARD_MAP form) -> validated ranges."""
+    if value == LEGACY_MAP:
+        return (ShardRange(0, N_LOGICAL - 1, PRIMARY_ALIAS),)
+    return tuple(_parse_shard_map(value, tuple(shard_aliases())))
+
+
+def map_format(ranges: Sequence[ShardRange]) -> str:
+    if [(r.first, r.last, r.alias) for r in ranges] == [(0, N_LOGICAL - 1, PRIMARY_ALIAS)]:
+        return LEGACY_MAP
+    return ",".join(f"{r.first}-{r.last}={r.alias}" for r in ranges)
+
+
+def layout_from_settings() -> Layout:
+    if not settings.ORDERS_SHARDED:
+        return Layout(settled=map_parse(LEGACY_MAP))
+    return Layout(settled=tuple(shard_map()))
+
+
+_layout_cache: tuple[float, tuple[str, str, str] | None] | None = None
+
+
+def layout_current(*, fresh: bool = False) -> Layout:
+    """The layout every process agrees on: the latest move recorded on the primary, else the settings."""
+    global _layout_cache
+    cached = _layout_cache
+    if fresh or cached is None or time.monotonic() - cached[0] > settings.SHARD_LAYOUT_POLL_SECONDS:
+        with connections[PRIMARY_ALIAS].cursor() as cursor:
+            cursor.execute("SELECT source_map, target_map, state FROM routers_shardmove ORDER BY id DESC LIMIT 1")
+            cached = _layout_cache = (time.monotonic(), cursor.fetchone())
+    move = cached[1]
+    if move is None:
+        return layout_from_settings()
+    source_map, target_map, state = move
+    if state == "done":
+        return Layout(settled=map_parse(target_map))
+    return Layout(settled=map_parse(source_map), target=map_parse(target_map), state=state)
+
+
+def layout_forget() -> None:
+    """Drop this process's copy of the layout (after a move changed it here, or a test reset it)."""
+    global _layout_cache
+    _layout_cache = None
 
 
 def shard_map() -> list[ShardRange]:

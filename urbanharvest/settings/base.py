@@ -105,6 +105,9 @@ CATALOG_CACHE_SECONDS = float(env("CATALOG_CACHE_SECONDS", "2"))
 ORDERS_SHARDED = env_bool("ORDERS_SHARDED", True)
 # Ranges of logical shards -> shard alias ("0-511=shard_0,512-1023=shard_1"); empty: an even split.
 SHARD_MAP = env("SHARD_MAP", "")
+# How stale a web process's view of an in-progress shard move may be (migrate_to_shards waits this long
+# between steps so every process has seen the previous one).
+SHARD_LAYOUT_POLL_SECONDS = float(env("SHARD_LAYOUT_POLL_SECONDS", "1.0"))
 # How long checkout's stock reservation may wait for its order before reconcile_orders gives it back.
 ORDER_RESERVATION_SECONDS = env_int("ORDER_RESERVATION_SECONDS", 900)
 

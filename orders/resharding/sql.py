@@ -1,0 +1,91 @@
+"""SQL for moving orders. Every query picks rows by `LOGICAL` so it walks `order_logical_shard_idx`."""
+
+LOGICAL = "((id >> 12) & 1023)"
+
+ORDER_COLUMNS = (
+    "id, reference, customer_id, email, phone, delivery_address, pickup_point, delivery_date, total, status, placed_at"
+)
+# Line ids are each server's own sequence, so lines move without them, matched by (order, product).
+LINE_COLUMNS = "order_id, product_id, farmer_id, name, unit, quantity, unit_price, line_total"
+OUTBOX_COLUMNS = "id, topic, key, event_type, payload, headers, created_at, published_at"
+
+TABLES = {"order": "orders_order", "line": "orders_orderline", "outbox": "outbox_outboxevent"}
+COLUMNS = {"order": ORDER_COLUMNS, "line": LINE_COLUMNS, "outbox": OUTBOX_COLUMNS}
+
+
+def range_ids(*, first: int, last: int, through: bool = False) -> str:
+    """Every order id of logical shards first..last; with `through`, only those up to the cursor."""
+    upto = f" AND ({LOGICAL}, id) <= (%(logical)s, %(id)s)" if through else ""
+    return f"SELECT id FROM orders_order WHERE {LOGICAL} BETWEEN {first:d} AND {last:d}{upto}"
+
+
+def batch_ids(*, first: int, last: int, limit: int) -> str:
+    """The next `limit` order ids of logical shards first..last after the cursor (%(logical)s, %(id)s)."""
+    return (
+        f"SELECT id FROM orders_order WHERE {LOGICAL} BETWEEN {first:d} AND {last:d}"
+        f" AND ({LOGICAL}, id) > (%(logical)s, %(id)s) ORDER BY {LOGICAL}, id LIMIT {limit:d}"
+    )
+
+
+def copy_out(kind: str, ids: str) -> str:
+    """COPY ... TO STDOUT of one kind of row (orders, their lines, their unpublished events) of a batch."""
+    if kind == "order":
+        where = f"id IN ({ids})"
+    elif kind == "line":
+        where = f"order_id IN ({ids})"
+    else:
+        # Only unpublished events move: published ones are the relay's history, not the order's state.
+        where = f"published_at IS NULL AND key IN (SELECT id::text FROM ({ids}) AS batch)"
+    order_by = {"order": f"{LOGICAL}, id", "line": "order_id, product_id", "outbox": "created_at"}[kind]
+    return f"COPY (SELECT {COLUMNS[kind]} FROM {TABLES[kind]} WHERE {where} ORDER BY {order_by}) TO STDOUT"
+
+
+def staging_create(kind: str) -> str:
+    return (
+        f"CREATE TEMP TABLE IF NOT EXISTS staging_{kind} ON COMMIT DELETE ROWS"
+        f" AS SELECT {COLUMNS[kind]} FROM {TABLES[kind]} WITH NO DATA"
+    )
+
+
+def staging_copy_in(kind: str) -> str:
+    return f"COPY staging_{kind} ({COLUMNS[kind]}) FROM STDIN"
+
+
+def staging_insert(kind: str) -> str:
+    """Idempotent: rows already on the target (an earlier, killed run copied them) are skipped."""
+    return (
+        f"INSERT INTO {TABLES[kind]} ({COLUMNS[kind]}) SELECT {COLUMNS[kind]} FROM staging_{kind}"
+        " ON CONFLICT DO NOTHING"
+    )
+
+
+def orders_digest(*, first: int, last: int, below: int | None) -> str:
+    """Per logical shard: order count and md5 of every order's contents, in id order."""
+    bound = "" if below is None else f" AND id < {below:d}"
+    return (
+        f"SELECT {LOGICAL}, count(*), md5(string_agg(ROW({ORDER_COLUMNS.replace('placed_at', _UTC)})::text,"
+        f" E'\\n' ORDER BY id)) FROM orders_order WHERE {LOGICAL} BETWEEN {first:d} AND {last:d}{bound}"
+        f" GROUP BY 1"
+    )
+
+
+def lines_digest(*, first: int, last: int, below: int | None) -> str:
+    """Per logical shard: line count and md5 of every line's contents, in (order, product) order."""
+    bound = "" if below is None else f" AND id < {below:d}"
+    return (
+        f"SELECT ((order_id >> 12) & 1023), count(*), md5(string_agg(ROW({LINE_COLUMNS})::text, E'\\n'"
+        f" ORDER BY order_id, product_id)) FROM orders_orderline WHERE order_id IN (SELECT id FROM orders_order"
+        f" WHERE {LOGICAL} BETWEEN {first:d} AND {last:d}{bound}) GROUP BY 1"
+    )
+
+
+_UTC = "placed_at AT TIME ZONE 'UTC'"
+
+
+def batch_delete(kind: str, ids: str) -> str:
+    """Delete one kind of row of a batch of moved orders from the source (lines and events first)."""
+    if kind == "order":
+        return f"DELETE FROM orders_order WHERE id IN ({ids})"
+    if kind == "line":
+        return f"DELETE FROM orders_orderline WHERE order_id IN ({ids})"
+    return f"DELETE FROM outbox_outboxevent WHERE published_at IS NULL AND key IN (SELECT id::text FROM ({ids}) b)"
