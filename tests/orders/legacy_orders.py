@@ -4,6 +4,8 @@ built by routers.sharding.order_id_compose exactly as checkout builds them."""
 import datetime as dt
 import io
 import uuid
+from collections import defaultdict
+from collections.abc import Callable
 
 from django.db import connections, transaction
 
@@ -15,17 +17,26 @@ FIRST_CUSTOMER = 50_000_000
 
 
 def legacy_orders_insert(
-    *, count: int, alias: str = "default", lines: int = LINES_PER_ORDER, event_every: int = 10, offset: int = 0
+    *,
+    count: int,
+    place: Callable[[int], str] = lambda logical: "default",
+    lines: int = LINES_PER_ORDER,
+    event_every: int = 10,
 ) -> None:
     """`count` orders (4 per customer) of `lines` lines each, placed in the past (one a millisecond),
-    every `event_every`-th with an unpublished `order_placed` event."""
+    every `event_every`-th with an unpublished `order_placed` event; `place` maps a logical shard to
+    the alias its orders are written to (default: the primary, the legacy layout)."""
     now_ms = int((dt.datetime.now(dt.UTC) - ORDER_ID_EPOCH).total_seconds() * 1000)
-    first_ms = now_ms - 60_000 - count - offset
-    orders, order_lines, events = io.StringIO(), io.StringIO(), io.StringIO()
-    for i in range(offset, offset + count):
+    first_ms = now_ms - 60_000 - count
+    buffers: dict[str, tuple[io.StringIO, io.StringIO, io.StringIO]] = defaultdict(
+        lambda: (io.StringIO(), io.StringIO(), io.StringIO())
+    )
+    for i in range(count):
         customer = FIRST_CUSTOMER + i // 4
         ms = first_ms + i
-        order_id = order_id_compose(milliseconds=ms, logical=logical_shard_for_customer(customer), sequence=i)
+        logical = logical_shard_for_customer(customer)
+        orders, order_lines, events = buffers[place(logical)]
+        order_id = order_id_compose(milliseconds=ms, logical=logical, sequence=i)
         placed = (ORDER_ID_EPOCH + dt.timedelta(milliseconds=ms)).isoformat()
         total = f"{3.5 * lines:.2f}"
         orders.write(
@@ -36,14 +47,15 @@ def legacy_orders_insert(
             order_lines.write(f"{order_id}\t{product}\t1\tCarrots {product}\tlb\t1\t3.50\t3.50\n")
         if event_every and i % event_every == 0:
             events.write(f"{uuid.uuid4()}\torder_events\t{order_id}\torder_placed\t{{}}\t{{}}\t{placed}\t\\N\n")
-    with transaction.atomic(using=alias), connections[alias].cursor() as cursor:
-        for table, columns, rows in (
-            ("orders_order", None, orders),
-            ("orders_orderline", _LINE_COLUMNS, order_lines),
-            ("outbox_outboxevent", _EVENT_COLUMNS, events),
-        ):
-            rows.seek(0)
-            cursor.copy_expert(f"COPY {table}{columns or ''} FROM STDIN", rows)
+    for alias, (orders, order_lines, events) in buffers.items():
+        with transaction.atomic(using=alias), connections[alias].cursor() as cursor:
+            for table, columns, rows in (
+                ("orders_order", "", orders),
+                ("orders_orderline", _LINE_COLUMNS, order_lines),
+                ("outbox_outboxevent", _EVENT_COLUMNS, events),
+            ):
+                rows.seek(0)
+                cursor.copy_expert(f"COPY {table}{columns} FROM STDIN", rows)
 
 
 _LINE_COLUMNS = " (order_id, product_id, farmer_id, name, unit, quantity, unit_price, line_total)"

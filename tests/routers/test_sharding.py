@@ -25,6 +25,7 @@ from routers.sharding import (
 from tests.orders.factories import placed_order
 
 
+@pytest.mark.django_db(databases=["default"])  # the layout of an unfinished move is read there
 def test_100k_customers_spread_within_5_percent_of_even_over_the_shards():
     counts = Counter(shard_for_customer(customer_id) for customer_id in range(1, 100_001))
     even = 100_000 / len(all_shards())
@@ -70,6 +71,7 @@ def test_a_shard_map_that_misses_or_doubles_logical_shards_is_refused(settings, 
         shard_map()
 
 
+@pytest.mark.django_db(databases=["default"])  # the layout of an unfinished move is read there
 def test_a_shard_map_moves_ranges_of_logical_shards(settings):
     settings.SHARD_MAP = "0-99=shard_1,100-1023=shard_0"
     order_id = order_id_compose(milliseconds=1, logical=50, sequence=1)
@@ -78,6 +80,7 @@ def test_a_shard_map_moves_ranges_of_logical_shards(settings):
     assert shard_for_order(order_id_compose(milliseconds=1, logical=N_LOGICAL - 1, sequence=1)) == "shard_0"
 
 
+@pytest.mark.django_db(databases=["default"])  # the layout of an unfinished move is read there
 def test_unsharded_orders_stay_on_the_primary_with_the_same_ids(settings):
     order_id = order_id_compose(milliseconds=1, logical=900, sequence=1)
     settings.ORDERS_SHARDED = False
