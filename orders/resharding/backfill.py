@@ -139,3 +139,16 @@ def _batch_read(progress: ShardMoveProgress, limit: int) -> dict[str, io.BytesIO
         for kind in KINDS:
             cursor.copy_expert(sql.copy_out(kind, ids), buffers[kind])
     return buffers
+
+
+def logical_recopy(*, move: ShardMove, logical: int, source: str, target: str, batch_size: int) -> None:
+    """Copy one logical shard again, from scratch: the target's copies (rows below the watermark)
+    are deleted first, so rows that changed on the source after they were copied are replaced.
+    Orders stay readable meanwhile: readers fall back to the source, which still has them all."""
+    with transaction.atomic(using=target), connections[target].cursor() as cursor:
+        ids = f"SELECT id FROM orders_order WHERE {sql.LOGICAL} = {logical:d} AND id < {move.watermark_id:d}"
+        for kind in ("line", "outbox", "order"):
+            cursor.execute(sql.batch_delete(kind, ids))
+    probe = ShardMoveProgress(first_logical=logical, last_logical=logical, source=source, target=target)
+    while (batch := batch_copy(progress=probe, limit=batch_size)) is not None:
+        probe.copied_logical, probe.copied_id = batch.last_logical, batch.last_id

@@ -103,13 +103,17 @@ class RunLock:
     """One run at a time: a session advisory lock on the primary, held on a connection of its own and
     released by the server when the run's process dies, however it dies."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, wait: float = 3.0) -> None:
+        # A killed run's lock goes when its server process notices, which can take a moment.
+        self.wait = wait
         self.connection = connections.create_connection(PRIMARY_ALIAS)
 
     def __enter__(self) -> "RunLock":
+        deadline = time.monotonic() + self.wait
         with self.connection.cursor() as cursor:
-            cursor.execute("SELECT pg_try_advisory_lock(%s)", [RUN_LOCK])
-            if not cursor.fetchone()[0]:
+            while not (locked := self._try(cursor)) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            if not locked:
                 cursor.execute(
                     "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objid = %s AND granted",
                     [RUN_LOCK & 0xFFFFFFFF],
@@ -124,6 +128,11 @@ class RunLock:
 
     def __exit__(self, *exc_info) -> None:
         self.connection.close()
+
+    @staticmethod
+    def _try(cursor) -> bool:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [RUN_LOCK])
+        return cursor.fetchone()[0]
 
 
 def move_begin(*, target: tuple[ShardRange, ...]) -> ShardMove:

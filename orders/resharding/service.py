@@ -4,7 +4,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from orders.resharding.backfill import BackfillReport, batch_copy, move_backfill
+from orders.resharding.backfill import BackfillReport, batch_copy, logical_recopy, move_backfill
 from orders.resharding.moves import (
     MoveRange,
     MoveRefused,
@@ -73,6 +73,13 @@ def move_run(
         in_flight_wait(ranges=ranges)
         report = move_backfill(move=move, batch_size=batch_size, on_batch=on_batch)
         verification = move_verify(move=move)
+        if not verification.passed:
+            # Rows that changed on the source after their copy: copy those logical shards afresh, once.
+            say(f"{len(verification.mismatches)} logical shards differ; copying them again")
+            for logical in sorted({m.logical for m in verification.mismatches}):
+                r = next(r for r in ranges if r.first <= logical <= r.last)
+                logical_recopy(move=move, logical=logical, source=r.source, target=r.target, batch_size=batch_size)
+            verification = move_verify(move=move)
     return move, report, verification
 
 
