@@ -11,8 +11,10 @@ from orders.models import Order
 from orders.selectors import order_get
 from routers.sharding import (
     N_LOGICAL,
+    Layout,
     UnroutedOrderQuery,
     all_shards,
+    map_parse,
     order_id_compose,
     order_id_logical_shard,
     order_id_new,
@@ -119,3 +121,16 @@ def test_manage_py_check_reports_a_broken_shard_map(settings):
 
     assert error.id == "routers.E001"
     assert "1001..1023 unmapped" in error.msg
+
+
+def test_during_a_move_reads_look_in_the_target_then_the_source_and_writes_follow_the_state():
+    source, target = map_parse("0-511=shard_0,512-1023=shard_1"), map_parse("0-1023=shard_0")
+
+    preparing = Layout(settled=source, target=target, state="preparing")
+    backfilling = Layout(settled=source, target=target, state="backfilling")
+    cutting_over = Layout(settled=source, target=target, state="cutting_over")
+
+    assert (preparing.write_alias(900), preparing.read_aliases(900)) == ("shard_1", ["shard_0", "shard_1"])
+    assert (backfilling.write_alias(900), backfilling.read_aliases(900)) == ("shard_0", ["shard_0", "shard_1"])
+    assert (cutting_over.write_alias(900), cutting_over.read_aliases(900)) == ("shard_0", ["shard_0"])
+    assert backfilling.read_aliases(5) == ["shard_0"]
