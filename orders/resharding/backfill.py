@@ -1,13 +1,17 @@
 """Copying a move's logical shards from source to target: batches in (logical shard, id) order, each
-a COPY out of one REPEATABLE READ snapshot of the source and a COPY into staging tables on the target
-whose rows are inserted with ON CONFLICT DO NOTHING, then a checkpoint on the primary. A run killed
+a COPY out of one REPEATABLE READ snapshot of the source and a COPY into the target
+(or, for rows an earlier run already copied, through a staging table inserted ON CONFLICT DO
+NOTHING), then a checkpoint on the primary. A run killed
 anywhere re-copies at most the batch it was in, and that copy changes nothing already there."""
 
 import io
+import queue
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+import psycopg2.errors
 from django.db import connections, transaction
 from django.db.models import F
 
@@ -21,6 +25,7 @@ KINDS = ("order", "line", "outbox")
 
 @dataclass(frozen=True)
 class Batch:
+    data: dict[str, bytes]  # COPY text of the batch's orders, lines and unpublished events
     orders: int
     lines: int
     events: int
@@ -47,6 +52,7 @@ def move_backfill(
     *, move: ShardMove, batch_size: int, on_batch: Callable[[BackfillReport], None] = lambda report: None
 ) -> BackfillReport:
     """Copy every unfinished range of `move` to its target, resuming from each range's checkpoint.
+    The next batch is read from the source while the current one is written to the target.
 
     Invariant: a checkpoint never runs ahead of what the target has committed; the source rows below
     a checkpoint are the ones it counted (else SourceChanged, and nothing more is copied).
@@ -57,15 +63,14 @@ def move_backfill(
     report = BackfillReport(orders_to_copy=sum(_orders_in(p) - p.orders_copied for p in unfinished))
     started = time.monotonic()
     for progress in unfinished:
-        while (batch := batch_copy(progress=progress, limit=batch_size)) is not None:
+        for batch in _read_ahead(_batches(progress, batch_size)):
+            _batch_write(progress.target, batch)
             ShardMoveProgress.objects.filter(pk=progress.pk).update(
                 copied_logical=batch.last_logical,
                 copied_id=batch.last_id,
                 orders_copied=F("orders_copied") + batch.orders,
                 lines_copied=F("lines_copied") + batch.lines,
             )
-            progress.copied_logical, progress.copied_id = batch.last_logical, batch.last_id
-            progress.orders_copied += batch.orders
             report.orders, report.lines, report.events = (
                 report.orders + batch.orders,
                 report.lines + batch.lines,
@@ -76,6 +81,46 @@ def move_backfill(
         ShardMoveProgress.objects.filter(pk=progress.pk).update(finished=True)
     report.seconds = time.monotonic() - started
     return report
+
+
+def _batches(progress: ShardMoveProgress, limit: int) -> Iterator[Batch]:
+    after = (progress.copied_logical, progress.copied_id)
+    while (batch := _batch_read(progress, after, limit)) is not None:
+        yield batch
+        after = (batch.last_logical, batch.last_id)
+
+
+def _read_ahead(batches: Iterator[Batch], depth: int = 2) -> Iterator[Batch]:
+    """Read batches in a thread of its own (with its own source connection), `depth` ahead."""
+    ready: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    done = object()
+
+    def read() -> None:
+        try:
+            for batch in batches:
+                while not stop.is_set():
+                    try:
+                        ready.put(batch, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+            ready.put(done)
+        except BaseException as exc:  # handed to the consumer, which raises it
+            ready.put(exc)
+        finally:
+            connections.close_all()
+
+    reader = threading.Thread(target=read, name="backfill-reader", daemon=True)
+    reader.start()
+    try:
+        while (item := ready.get()) is not done:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        reader.join(timeout=10)
 
 
 def _orders_in(progress: ShardMoveProgress) -> int:
@@ -105,40 +150,53 @@ def _checkpoint_check(progress: ShardMoveProgress) -> None:
 def batch_copy(*, progress: ShardMoveProgress, limit: int, commit: bool = True) -> Batch | None:
     """Copy the next batch after `progress`'s checkpoint; None when the range is done. With
     `commit=False` the target's transaction is rolled back (a dry run's measured rate)."""
-    buffers = _batch_read(progress, limit)
-    orders = buffers["order"].getvalue()
-    if not orders:
-        return None
-    with transaction.atomic(using=progress.target), connections[progress.target].cursor() as cursor:
-        for kind in KINDS:
-            cursor.execute(sql.staging_create(kind))
-            buffers[kind].seek(0)
-            cursor.copy_expert(sql.staging_copy_in(kind), buffers[kind])
-            cursor.execute(sql.staging_insert(kind))
-        if not commit:
-            transaction.set_rollback(True, using=progress.target)
-    last_id = int(orders.rstrip(b"\n").rsplit(b"\n", 1)[-1].split(b"\t", 1)[0])
-    return Batch(
-        orders=orders.count(b"\n"),
-        lines=buffers["line"].getvalue().count(b"\n"),
-        events=buffers["outbox"].getvalue().count(b"\n"),
-        last_logical=order_id_logical_shard(last_id),
-        last_id=last_id,
-    )
+    batch = _batch_read(progress, (progress.copied_logical, progress.copied_id), limit)
+    if batch is not None:
+        _batch_write(progress.target, batch, commit=commit)
+    return batch
 
 
-def _batch_read(progress: ShardMoveProgress, limit: int) -> dict[str, io.BytesIO]:
+def _batch_read(progress: ShardMoveProgress, after: tuple[int, int], limit: int) -> Batch | None:
     """One snapshot of the source, so a batch's lines and events belong to exactly its orders."""
     buffers = {kind: io.BytesIO() for kind in KINDS}
     with transaction.atomic(using=progress.source), connections[progress.source].cursor() as cursor:
         cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         ids = cursor.mogrify(
             sql.batch_ids(first=progress.first_logical, last=progress.last_logical, limit=limit),
-            {"logical": progress.copied_logical, "id": progress.copied_id},
+            {"logical": after[0], "id": after[1]},
         ).decode()
         for kind in KINDS:
             cursor.copy_expert(sql.copy_out(kind, ids), buffers[kind])
-    return buffers
+    data = {kind: buffer.getvalue() for kind, buffer in buffers.items()}
+    if not data["order"]:
+        return None
+    last_id = int(data["order"].rstrip(b"\n").rsplit(b"\n", 1)[-1].split(b"\t", 1)[0])
+    return Batch(
+        data=data,
+        orders=data["order"].count(b"\n"),
+        lines=data["line"].count(b"\n"),
+        events=data["outbox"].count(b"\n"),
+        last_logical=order_id_logical_shard(last_id),
+        last_id=last_id,
+    )
+
+
+def _batch_write(target: str, batch: Batch, *, commit: bool = True) -> None:
+    """Straight COPY into the target's tables; where some rows are already there (the batch a killed
+    run was in), through a staging table whose rows are inserted ON CONFLICT DO NOTHING instead."""
+    with transaction.atomic(using=target), connections[target].cursor() as cursor:
+        for kind in KINDS:
+            if not batch.data[kind]:
+                continue
+            try:
+                with transaction.atomic(using=target):
+                    cursor.copy_expert(sql.copy_in(kind), io.BytesIO(batch.data[kind]))
+            except psycopg2.errors.UniqueViolation:
+                cursor.execute(sql.staging_create(kind))
+                cursor.copy_expert(sql.staging_copy_in(kind), io.BytesIO(batch.data[kind]))
+                cursor.execute(sql.staging_insert(kind))
+        if not commit:
+            transaction.set_rollback(True, using=target)
 
 
 def logical_recopy(*, move: ShardMove, logical: int, source: str, target: str, batch_size: int) -> None:

@@ -40,6 +40,10 @@ def copy_out(kind: str, ids: str) -> str:
     return f"COPY (SELECT {COLUMNS[kind]} FROM {TABLES[kind]} WHERE {where} ORDER BY {order_by}) TO STDOUT"
 
 
+def copy_in(kind: str) -> str:
+    return f"COPY {TABLES[kind]} ({COLUMNS[kind]}) FROM STDIN"
+
+
 def staging_create(kind: str) -> str:
     return (
         f"CREATE TEMP TABLE IF NOT EXISTS staging_{kind} ON COMMIT DELETE ROWS"

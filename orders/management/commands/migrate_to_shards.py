@@ -35,7 +35,7 @@ class Command(BaseCommand):
         steps.add_argument("--verify", action="store_true", help="compare source and target per logical shard")
         steps.add_argument("--cutover", action="store_true", help="finish a verified move")
         steps.add_argument("--status", action="store_true", help="show recent moves and their checkpoints")
-        parser.add_argument("--batch-size", type=int, default=5000, help="orders per batch (default 5000)")
+        parser.add_argument("--batch-size", type=int, default=20000, help="orders per batch (default 20000)")
 
     def handle(self, *args, **options) -> None:
         if options["batch_size"] < 1:
