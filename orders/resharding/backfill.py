@@ -1,8 +1,8 @@
 """Copying a move's logical shards from source to target: batches in (logical shard, id) order, each
 a COPY out of one REPEATABLE READ snapshot of the source and a COPY into the target
 (or, for rows an earlier run already copied, through a staging table inserted ON CONFLICT DO
-NOTHING), then a checkpoint on the primary. A run killed
-anywhere re-copies at most the batch it was in, and that copy changes nothing already there."""
+NOTHING), then a checkpoint on the primary. A run killed anywhere re-copies at most the batch it was
+in, and that copy changes nothing already there."""
 
 import io
 import queue
@@ -96,18 +96,21 @@ def _read_ahead(batches: Iterator[Batch], depth: int = 2) -> Iterator[Batch]:
     stop = threading.Event()
     done = object()
 
+    def offer(item: object) -> None:
+        while not stop.is_set():
+            try:
+                ready.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
     def read() -> None:
         try:
             for batch in batches:
-                while not stop.is_set():
-                    try:
-                        ready.put(batch, timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-            ready.put(done)
+                offer(batch)
+            offer(done)
         except BaseException as exc:  # handed to the consumer, which raises it
-            ready.put(exc)
+            offer(exc)
         finally:
             connections.close_all()
 

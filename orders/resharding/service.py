@@ -97,6 +97,9 @@ def move_verify_now() -> tuple[ShardMove, Verification]:
 
 def move_cutover_now(*, batch_size: int, on_batch: Callable[[int], None]) -> tuple[ShardMove, int]:
     with RunLock():
+        latest = ShardMove.objects.order_by("-id").first()
+        if latest is not None and latest.state == MoveState.DONE:
+            return latest, 0  # a re-run after a cut-over that finished: nothing left to do
         move = _unfinished_or_refuse()
         servers_check(aliases=[a for r in ranges_of(move) for a in (r.source, r.target)])
         deleted = move_cutover(move=move, batch_size=batch_size, on_batch=on_batch)

@@ -28,14 +28,16 @@ def batch_ids(*, first: int, last: int, limit: int) -> str:
 
 
 def copy_out(kind: str, ids: str) -> str:
-    """COPY ... TO STDOUT of one kind of row (orders, their lines, their unpublished events) of a batch."""
+    """COPY ... TO STDOUT of one kind of row (orders, their lines, their unpublished events) of a batch.
+    The ids are looked up once into an array so lines and events are found through their indexes
+    rather than by scanning the whole table for every batch."""
     if kind == "order":
-        where = f"id IN ({ids})"
+        where = f"id = ANY(ARRAY({ids}))"
     elif kind == "line":
-        where = f"order_id IN ({ids})"
+        where = f"order_id = ANY(ARRAY({ids}))"
     else:
         # Only unpublished events move: published ones are the relay's history, not the order's state.
-        where = f"published_at IS NULL AND key IN (SELECT id::text FROM ({ids}) AS batch)"
+        where = f"published_at IS NULL AND key = ANY(ARRAY(SELECT id::text FROM ({ids}) AS batch))"
     order_by = {"order": f"{LOGICAL}, id", "line": "order_id, product_id", "outbox": "created_at"}[kind]
     return f"COPY (SELECT {COLUMNS[kind]} FROM {TABLES[kind]} WHERE {where} ORDER BY {order_by}) TO STDOUT"
 
