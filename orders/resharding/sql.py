@@ -91,7 +91,10 @@ _UTC = "placed_at AT TIME ZONE 'UTC'"
 def batch_delete(kind: str, ids: str) -> str:
     """Delete one kind of row of a batch of moved orders from the source (lines and events first)."""
     if kind == "order":
-        return f"DELETE FROM orders_order WHERE id IN ({ids})"
+        return f"DELETE FROM orders_order WHERE id = ANY(ARRAY({ids}))"
     if kind == "line":
-        return f"DELETE FROM orders_orderline WHERE order_id IN ({ids})"
-    return f"DELETE FROM outbox_outboxevent WHERE published_at IS NULL AND key IN (SELECT id::text FROM ({ids}) b)"
+        return f"DELETE FROM orders_orderline WHERE order_id = ANY(ARRAY({ids}))"
+    return (
+        "DELETE FROM outbox_outboxevent WHERE published_at IS NULL"
+        f" AND key = ANY(ARRAY(SELECT id::text FROM ({ids}) AS batch))"
+    )

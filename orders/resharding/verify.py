@@ -50,9 +50,10 @@ def move_verify(*, move: ShardMove) -> Verification:
                 if pair[0] != pair[1]:
                     result.mismatches.append(Mismatch(logical, what, *pair))
             counted = sum(count for count, _ in source.values())
-            result.orders, result.lines = (
-                (result.orders + counted, result.lines) if what == "orders" else (result.orders, result.lines + counted)
-            )
+            if what == "orders":
+                result.orders += counted
+            else:
+                result.lines += counted
         result.logical_shards += r.last - r.first + 1
     copied = not move.progress.filter(finished=False).exists()
     state = MoveState.VERIFIED if result.passed and copied else MoveState.BACKFILLING
