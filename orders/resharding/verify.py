@@ -114,15 +114,19 @@ def _reservations_follow(ranges: list[MoveRange]) -> None:
 
 
 def _source_delete(r: MoveRange, batch_size: int, on_batch: Callable[[int], None], before: int) -> int:
-    deleted = 0
+    """Delete the range's orders from the source in batches, walking forward in (logical shard, id)
+    order so no batch rescans the index entries of rows the ones before it deleted."""
+    deleted, after = 0, (-1, 0)
     while True:
         ids = sql.batch_ids(first=r.first, last=r.last, limit=batch_size)
         with transaction.atomic(using=r.source), connections[r.source].cursor() as cursor:
-            ids = cursor.mogrify(ids, {"logical": -1, "id": 0}).decode()
-            for kind in ("line", "outbox", "order"):
+            ids = cursor.mogrify(ids, {"logical": after[0], "id": after[1]}).decode()
+            for kind in ("line", "outbox"):
                 cursor.execute(sql.batch_delete(kind, ids))
-            count = cursor.rowcount
-        if not count:
+            cursor.execute(sql.batch_delete("order", ids) + " RETURNING id")
+            gone = [row[0] for row in cursor.fetchall()]
+        if not gone:
             return deleted
-        deleted += count
+        after = max((order_id_logical_shard(order_id), order_id) for order_id in gone)
+        deleted += len(gone)
         on_batch(before + deleted)
