@@ -37,7 +37,8 @@ def copy_out(kind: str, ids: str) -> str:
         where = f"order_id = ANY(ARRAY({ids}))"
     else:
         # Only unpublished events move: published ones are the relay's history, not the order's state.
-        where = f"published_at IS NULL AND key = ANY(ARRAY(SELECT id::text FROM ({ids}) AS batch))"
+        # A hash of the batch's keys probed by each unpublished event (the table has no index on key).
+        where = f"published_at IS NULL AND key IN (SELECT id::text FROM ({ids}) AS batch)"
     order_by = {"order": f"{LOGICAL}, id", "line": "order_id, product_id", "outbox": "created_at"}[kind]
     return f"COPY (SELECT {COLUMNS[kind]} FROM {TABLES[kind]} WHERE {where} ORDER BY {order_by}) TO STDOUT"
 
@@ -96,5 +97,5 @@ def batch_delete(kind: str, ids: str) -> str:
         return f"DELETE FROM orders_orderline WHERE order_id = ANY(ARRAY({ids}))"
     return (
         "DELETE FROM outbox_outboxevent WHERE published_at IS NULL"
-        f" AND key = ANY(ARRAY(SELECT id::text FROM ({ids}) AS batch))"
+        f" AND key IN (SELECT id::text FROM ({ids}) AS batch)"
     )
