@@ -96,6 +96,5 @@ def batch_delete(kind: str, ids: str) -> str:
     if kind == "line":
         return f"DELETE FROM orders_orderline WHERE order_id = ANY(ARRAY({ids}))"
     return (
-        "DELETE FROM outbox_outboxevent WHERE published_at IS NULL"
-        f" AND key IN (SELECT id::text FROM ({ids}) AS batch)"
+        f"DELETE FROM outbox_outboxevent WHERE published_at IS NULL AND key IN (SELECT id::text FROM ({ids}) AS batch)"
     )
