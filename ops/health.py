@@ -54,6 +54,9 @@ class Report:
     checks: list[Check]
     elapsed_ms: float
 
+    def ok(self, name: str) -> bool:
+        return any(c.name == name and c.status == OK for c in self.checks)
+
     def as_json(self) -> dict[str, Any]:
         return {
             "status": self.status,

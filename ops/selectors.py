@@ -131,8 +131,11 @@ def recent_error_list(*, limit: int = 20) -> list[RecentError]:
     return list(RecentError.objects.all()[:limit])
 
 
-def broker_lag_or_error() -> tuple[list[GroupLag], str]:
-    """Consumer lag, or the reason it cannot be read."""
+def consumer_lag_or_reason(*, broker_ready: bool) -> tuple[list[GroupLag], str]:
+    """Consumer lag, or the reason it cannot be read (asking a broker that is down takes the client
+    tens of seconds, so a failed readiness check answers for it)."""
+    if not broker_ready:
+        return [], "the broker is not answering (see Servers)"
     try:
         return consumer_lag_list(), ""
     except KafkaError as exc:

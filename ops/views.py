@@ -26,7 +26,7 @@ def readyz(request: HttpRequest) -> JsonResponse:
 def dashboard(request: HttpRequest) -> HttpResponse:
     readiness = health.readiness_report()
     backlog = selectors.outbox_backlog_list()
-    lag, lag_error = selectors.broker_lag_or_error()
+    lag, lag_error = selectors.consumer_lag_or_reason(broker_ready=readiness.ok("broker"))
     context = {
         "readiness": readiness,
         "replication": selectors.replication_list(),

@@ -78,3 +78,13 @@ def test_the_ops_page_shows_each_server_and_each_outbox_to_staff(admin_client):
     for alias in ("default", "shard_0", "shard_1"):
         assert f"<li>{alias}: " in page
     assert "<svg" in page
+
+
+@pytest.mark.django_db(databases="__all__")
+def test_the_ops_page_says_why_consumer_lag_is_unknown_while_the_broker_is_down(admin_client, stopped_broker):
+    response = admin_client.get("/ops/")
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Servers: degraded" in page
+    assert "Cannot read consumer groups" in page
