@@ -99,7 +99,7 @@ def _probes() -> dict[str, Callable[[], Check]]:
     if settings.KAFKA_BOOTSTRAP_SERVERS:
         probes["broker"] = lambda: _broker_check(settings.KAFKA_BOOTSTRAP_SERVERS)
     if settings.AWS_STORAGE_BUCKET_NAME:
-        _s3()  # built once per process, outside the deadline: building a boto3 client is slow
+        prepare()
         probes["s3"] = _s3_check
     return probes
 
@@ -213,8 +213,14 @@ _s3_lock = threading.Lock()
 _s3_client = None
 
 
+def prepare() -> None:
+    """Build what the checks reuse, outside any deadline: a boto3 client takes up to a few hundred
+    milliseconds to build, once per process (gunicorn calls this as each worker starts)."""
+    if settings.AWS_STORAGE_BUCKET_NAME:
+        _s3()
+
+
 def _s3() -> Any:
-    """One client per process: building a boto3 client costs tens of milliseconds."""
     global _s3_client
     with _s3_lock:
         if _s3_client is None:

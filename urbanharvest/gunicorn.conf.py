@@ -20,6 +20,13 @@ def post_fork(server, worker) -> None:
     telemetry.configure(service_name="urbanharvest-web")
 
 
+def post_worker_init(worker) -> None:
+    """Ready /readyz's S3 client before the first probe arrives: it is slow to build."""
+    from ops import health
+
+    health.prepare()
+
+
 def worker_exit(server, worker) -> None:
     """Export the spans still queued before the worker goes."""
     from urbanharvest import telemetry
