@@ -14,6 +14,7 @@ says (`console`, `file` into `TRACES_FILE`, or `none`).
 
 import logging
 import os
+import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -87,9 +88,10 @@ def configure(*, service_name: str, processor: SpanProcessor | None = None) -> T
 
 
 def service_name() -> str:
-    """The service name this process reports under (`unconfigured` before `configure`)."""
+    """The service name this process reports under; before `configure`, its command line
+    (`manage.py migrate_all`), which says as much to an operator."""
     if _provider is None:
-        return "unconfigured"
+        return " ".join([os.path.basename(sys.argv[0]), *sys.argv[1:2]])[:60]
     return str(_provider.resource.attributes["service.name"])
 
 
