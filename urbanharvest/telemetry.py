@@ -64,7 +64,8 @@ def instrument() -> None:
 def configure(*, service_name: str, processor: SpanProcessor | None = None) -> TracerProvider:
     """Install this process's tracer provider (once): service name and version on every span,
     the database alias on every query span, and spans exported to `processor` (default: the
-    exporter the settings choose). Call it after forking, never before."""
+    exporter the settings choose). `OTEL_SERVICE_NAME`, when set, names the service instead, as
+    everywhere in OpenTelemetry. Call it after forking, never before."""
     global _provider
     instrument()
     with _lock:
@@ -72,7 +73,7 @@ def configure(*, service_name: str, processor: SpanProcessor | None = None) -> T
             return _provider
         resource = Resource.create(
             {
-                "service.name": service_name,
+                "service.name": os.environ.get("OTEL_SERVICE_NAME") or service_name,
                 "service.version": urbanharvest.__version__,
                 "service.instance.id": f"{os.uname().nodename}:{os.getpid()}",
             }
