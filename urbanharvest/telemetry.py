@@ -157,8 +157,9 @@ tracer = trace.get_tracer("urbanharvest", urbanharvest.__version__)
 
 
 @contextmanager
-def step_span(name: str, **attributes: str | int | float | bool) -> Iterator[trace.Span]:
-    """A span around one business step (`reserve stock`, `write order`, ...), recording its failure."""
+def step_span(name: str, attributes: Mapping[str, str | int | float | bool] | None = None) -> Iterator[trace.Span]:
+    """A span around one business step (`reserve stock`, `write order`, ...); an exception leaving
+    it marks the span failed, with the exception recorded."""
     with tracer.start_as_current_span(name, attributes=attributes) as span:
         yield span
 
