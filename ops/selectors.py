@@ -15,6 +15,7 @@ from kafka.admin import KafkaAdminClient, OffsetSpec
 from kafka.errors import KafkaError
 
 from ops.models import RecentError
+from orders.selectors import order_count
 from outbox.models import OutboxEvent
 from routers.placement import PRIMARY_ALIAS, Placement, aliases_for
 
@@ -34,6 +35,13 @@ class Backlog:
     alias: str
     unpublished: int | None
     oldest_age_s: float | None = None
+    error: str = ""
+
+
+@dataclass
+class OrderCount:
+    alias: str
+    orders: int | None
     error: str = ""
 
 
@@ -73,6 +81,17 @@ def outbox_backlog_list() -> list[Backlog]:
         age = time.time() - row["oldest"].timestamp() if row["oldest"] else None
         backlogs.append(Backlog(alias, row["count"], age))
     return backlogs
+
+
+def order_count_list() -> list[OrderCount]:
+    """Orders on each shard, and the legacy ones still on the primary (`default`)."""
+    counts = []
+    for alias in aliases_for(Placement.ORDER_SHARDS):
+        try:
+            counts.append(OrderCount(alias, order_count(using=alias)))
+        except DatabaseError as exc:
+            counts.append(OrderCount(alias, None, str(exc).strip().splitlines()[0]))
+    return counts
 
 
 def consumer_lag_list() -> list[GroupLag]:

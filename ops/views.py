@@ -26,12 +26,15 @@ def readyz(request: HttpRequest) -> JsonResponse:
 def dashboard(request: HttpRequest) -> HttpResponse:
     readiness = health.readiness_report()
     backlog = selectors.outbox_backlog_list()
+    orders = selectors.order_count_list()
     lag, lag_error = selectors.consumer_lag_or_reason(broker_ready=readiness.ok("broker"))
     context = {
         "readiness": readiness,
         "replication": selectors.replication_list(),
         "backlog": backlog,
         "backlog_chart": charts.bar_chart({b.alias: b.unpublished for b in backlog if b.unpublished is not None}),
+        "orders": orders,
+        "orders_chart": charts.bar_chart({o.alias: o.orders for o in orders if o.orders is not None}),
         "consumer_lag": lag,
         "consumer_lag_error": lag_error,
         "consumer_lag_chart": charts.bar_chart({g.group: g.lag for g in lag}),

@@ -93,6 +93,11 @@ def order_get(*, order_id: int) -> Order | None:
     return Order.objects.using(shard_for_order(order_id)).filter(id=order_id).first()
 
 
+def order_count(*, using: str) -> int:
+    """How many orders database `using` holds: a shard's, or the primary's legacy (unsharded) ones."""
+    return Order.objects.using(using).count()
+
+
 def _valid_reference(reference: str) -> bool:
     return len(reference) == REFERENCE_LENGTH and set(reference) <= set(REFERENCE_ALPHABET)
 

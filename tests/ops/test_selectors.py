@@ -10,6 +10,7 @@ from kafka.admin import KafkaAdminClient, NewTopic
 
 from ops import selectors
 from outbox.services import outbox_record
+from tests.orders.factories import customer_on, placed_order
 from urbanharvest import telemetry
 
 
@@ -67,3 +68,14 @@ def test_an_error_logged_anywhere_lands_in_the_recent_errors_with_its_trace():
     (error,) = [e for e in selectors.recent_error_list() if refusal in e.message]
     assert error.logger == "notifications"
     assert error.trace_id == format(span.get_span_context().trace_id, "032x")
+
+
+@pytest.mark.django_db(databases=["default", "shard_0", "shard_1"])
+def test_orders_are_counted_on_the_shard_that_holds_them():
+    customer = customer_on("shard_1")
+    before = {c.alias: c.orders for c in selectors.order_count_list()}
+
+    placed_order(customer=customer)
+
+    after = {c.alias: c.orders for c in selectors.order_count_list()}
+    assert after == {**before, "shard_1": before["shard_1"] + 1}

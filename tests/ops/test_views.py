@@ -1,5 +1,6 @@
 """/healthz, /readyz and the staff-only ops page, against the real servers of the test stack."""
 
+import re
 import time
 
 import pytest
@@ -69,7 +70,7 @@ def test_the_ops_page_sends_a_shopper_to_the_staff_login(client, django_user_mod
 
 
 @pytest.mark.django_db(databases="__all__")
-def test_the_ops_page_shows_each_server_and_each_outbox_to_staff(admin_client):
+def test_the_ops_page_shows_each_server_outbox_and_order_count_to_staff(admin_client):
     response = admin_client.get("/ops/")
 
     page = response.content.decode()
@@ -77,6 +78,7 @@ def test_the_ops_page_shows_each_server_and_each_outbox_to_staff(admin_client):
     assert "Servers: ok" in page
     for alias in ("default", "shard_0", "shard_1"):
         assert f"<li>{alias}: " in page
+    assert re.search(r"<li>shard_1: \d+ orders</li>", page)
     assert "<svg" in page
 
 
