@@ -1,10 +1,13 @@
 """Tracing in the web process: view spans named by route, query spans naming their database, trace
 ids in log lines, and the propagation helpers the outbox and the Kafka hops use."""
 
+import http.server
 import logging
+import threading
 import uuid
 
 import pytest
+import requests
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import KafkaAdminClient, NewTopic
 from opentelemetry import trace
@@ -69,3 +72,30 @@ def test_a_message_published_and_consumed_continues_the_trace_stored_with_its_ev
     assert handled.context.trace_id == request_span.get_span_context().trace_id
     assert handled.parent.span_id == sent.context.span_id
     assert sent.parent.span_id == by_name["publish order_placed"].context.span_id
+
+
+class RecordingHandler(http.server.BaseHTTPRequestHandler):
+    """A stand-in for an outside HTTP API (SMS, a farmer's warehouse) that keeps the headers it got."""
+
+    received: list[dict[str, str]] = []
+
+    def do_POST(self):
+        self.received.append(dict(self.headers))
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def test_an_outbound_http_call_is_a_client_span_whose_context_reaches_the_server(spans):
+    server = http.server.HTTPServer(("127.0.0.1", 0), RecordingHandler)
+    threading.Thread(target=server.handle_request, daemon=True).start()
+
+    with telemetry.tracer.start_as_current_span("handle order_placed") as handling:
+        requests.post(f"http://127.0.0.1:{server.server_port}/manifests", json={}, timeout=5)
+    server.server_close()
+
+    (call,) = [s for s in spans.get_finished_spans() if s.kind == trace.SpanKind.CLIENT]
+    assert call.parent.span_id == handling.get_span_context().span_id
+    assert RecordingHandler.received[0]["traceparent"].split("-")[2] == trace.format_span_id(call.context.span_id)
