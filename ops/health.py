@@ -29,7 +29,6 @@ from routers.placement import PRIMARY_ALIAS, REPLICA_ALIAS, shard_aliases
 
 OK, DEGRADED, DOWN = "ok", "degraded", "down"
 DEADLINE_S = 0.07
-REPLICA_LAG_DEGRADED_S = 5.0
 
 _REPLICA_STATE_SQL = """
 SELECT pg_is_in_recovery(),
@@ -163,7 +162,8 @@ def _replica_probe(params: dict[str, Any]) -> Callable[[], Check]:
         details = {"lag_seconds": round(float(lag_s), 3) if lag_s is not None else None}
         if receiver != "streaming":
             return Check("replica", DEGRADED, "not streaming from the primary", details=details)
-        if lag_s is not None and lag_s > REPLICA_LAG_DEGRADED_S:
+        # The bound past which the replica router stops reading from it.
+        if lag_s is not None and lag_s > settings.REPLICA_MAX_LAG_SECONDS:
             return Check("replica", DEGRADED, f"{lag_s:.1f} s behind the primary", details=details)
         return Check("replica", OK, details=details)
 

@@ -52,6 +52,15 @@ def test_readyz_reports_a_stopped_broker_as_degraded_with_the_reason_within_100_
     assert elapsed_ms < 100
 
 
+def test_readyz_reports_a_replica_lagging_past_the_routers_bound_as_degraded(client, settings):
+    settings.REPLICA_MAX_LAG_SECONDS = -1
+
+    replica = client.get("/readyz").json()["checks"]["replica"]
+
+    assert replica["status"] == "degraded"
+    assert "behind the primary" in replica["reason"]
+
+
 def test_health_probes_leave_no_traces(client, spans):
     client.get("/healthz")
     client.get("/readyz")
