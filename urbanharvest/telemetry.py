@@ -189,10 +189,10 @@ def publish_span(*, topic: str, key: str, event_type: str, headers: Mapping[str,
         yield span
 
 
-def kafka_headers(headers: Mapping[str, str]) -> list[tuple[str, bytes]]:
-    """Message headers as kafka-python wants them (a list: its instrumentation appends to it), minus
-    any stored trace context: the instrumentation adds the live one."""
-    return [(name, value.encode()) for name, value in headers.items() if name not in _TRACE_HEADERS]
+def headers_without_trace_context(headers: Mapping[str, str]) -> dict[str, str]:
+    """Stored headers minus the stored trace context: the kafka-python instrumentation puts the live
+    one (its producer span's) in the message, and a consumer must not find the stale one first."""
+    return {name: value for name, value in headers.items() if name not in _TRACE_HEADERS}
 
 
 @contextmanager

@@ -47,6 +47,10 @@ def test_log_lines_carry_the_trace_and_span_ids():
     assert records[0].span_id == trace.format_span_id(context.span_id)
 
 
+def message_headers(stored: dict[str, str]) -> list[tuple[str, bytes]]:
+    return [(name, value.encode()) for name, value in telemetry.headers_without_trace_context(stored).items()]
+
+
 def test_a_message_published_and_consumed_continues_the_trace_stored_with_its_event(spans, settings):
     topic = f"trace-probe-{uuid.uuid4().hex}"
     admin = KafkaAdminClient(bootstrap_servers=settings.KAFKA_BOOTSTRAP_SERVERS)
@@ -57,7 +61,7 @@ def test_a_message_published_and_consumed_continues_the_trace_stored_with_its_ev
 
     producer = KafkaProducer(bootstrap_servers=settings.KAFKA_BOOTSTRAP_SERVERS)
     with telemetry.publish_span(topic=topic, key="42", event_type="order_placed", headers=stored):
-        producer.send(topic, key=b"42", value=b"{}", headers=telemetry.kafka_headers(stored)).get(timeout=10)
+        producer.send(topic, key=b"42", value=b"{}", headers=message_headers(stored)).get(timeout=10)
     producer.close()
     consumer = KafkaConsumer(bootstrap_servers=settings.KAFKA_BOOTSTRAP_SERVERS, fetch_max_wait_ms=10)
     consumer.assign([TopicPartition(topic, 0)])

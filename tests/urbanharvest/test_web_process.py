@@ -1,18 +1,16 @@
 """The web process as `make run` starts it: gunicorn with the project's config."""
 
-import http.server
 import os
 import socket
 import subprocess
 import sys
-import threading
 
 import requests
 from django.conf import settings
-from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
 import urbanharvest
 from devstack.processes import port_open, wait_until
+from tests.otlp import OTLPReceiver
 
 
 def free_port() -> int:
@@ -37,38 +35,14 @@ def test_gunicorn_serves_the_home_page():
     assert "UrbanHarvest" in response.text
 
 
-class OTLPReceiver(http.server.ThreadingHTTPServer):
-    """A local OTLP/HTTP collector: keeps the spans of every POST /v1/traces."""
-
-    def __init__(self):
-        self.spans: list[tuple[dict, object]] = []
-        super().__init__(("127.0.0.1", 0), self._Handler)
-
-    class _Handler(http.server.BaseHTTPRequestHandler):
-        def do_POST(self):
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            if self.path == "/v1/traces":
-                export = ExportTraceServiceRequest.FromString(body)
-                for resource_spans in export.resource_spans:
-                    resource = {a.key: a.value.string_value for a in resource_spans.resource.attributes}
-                    for scope_spans in resource_spans.scope_spans:
-                        self.server.spans += [(resource, span) for span in scope_spans.spans]
-            self.send_response(200)
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
-
-
 def test_gunicorn_workers_export_their_spans_to_the_otlp_endpoint():
     receiver = OTLPReceiver()
-    threading.Thread(target=receiver.serve_forever, daemon=True).start()
     port = free_port()
     env = {
         **os.environ,
         "WEB_BIND": f"127.0.0.1:{port}",
         "WEB_CONCURRENCY": "2",
-        "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{receiver.server_port}",
+        "OTEL_EXPORTER_OTLP_ENDPOINT": receiver.url,
         "OTEL_BSP_SCHEDULE_DELAY": "100",
     }
     config = str(settings.BASE_DIR / "urbanharvest" / "gunicorn.conf.py")
@@ -81,7 +55,7 @@ def test_gunicorn_workers_export_their_spans_to_the_otlp_endpoint():
     finally:
         server.terminate()
         server.wait(timeout=15)
-        receiver.shutdown()
+        receiver.close()
 
     resource, span = receiver.spans[0]
     assert span.name == "GET admin/login/"
