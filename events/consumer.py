@@ -22,6 +22,7 @@ from events.clients import consumer_build, topics_ensure
 from events.dead_letters import DeadLetterWriter
 from events.processing import MalformedEvent, PermanentFailure, consumer_handler, event_decode, event_process
 from outbox.models import ORDER_EVENTS_TOPIC
+from urbanharvest import telemetry
 
 logger = logging.getLogger(__name__)
 
@@ -93,7 +94,9 @@ class EventConsumer:
             for record in records:
                 if self.stopping.is_set():
                     break
-                if not self._handle(record):
+                with telemetry.consume_span(record, group=self.group):
+                    settled = self._handle(record)
+                if not settled:
                     # Stopped during retries: hand the message back uncommitted for the next member.
                     break
                 done[partition] = OffsetAndMetadata(record.offset + 1, None, -1)
@@ -113,7 +116,9 @@ class EventConsumer:
         while True:
             try:
                 close_old_connections()
-                if event_process(group=self.group, event=event, handler=self.handler):
+                with telemetry.step_span(f"handle {event.type}", {"event.id": event.id, "attempt": attempt + 1}):
+                    processed = event_process(group=self.group, event=event, handler=self.handler)
+                if processed:
                     self.handled += 1
                 return True
             except PermanentFailure as exc:

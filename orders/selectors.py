@@ -122,6 +122,11 @@ def _first_found(order_id: int, orders: QuerySet[Order]) -> Order | None:
     return None
 
 
+def order_count(*, using: str) -> int:
+    """How many orders database `using` holds: a shard's, or the primary's legacy (unsharded) ones."""
+    return Order.objects.using(using).count()
+
+
 def _valid_reference(reference: str) -> bool:
     return len(reference) == REFERENCE_LENGTH and set(reference) <= set(REFERENCE_ALPHABET)
 

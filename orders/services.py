@@ -47,6 +47,7 @@ from orders.models import (
 from outbox.services import outbox_record
 from routers.placement import PRIMARY_ALIAS
 from routers.sharding import order_id_new, shard_for_new_order
+from urbanharvest import telemetry
 
 logger = logging.getLogger(__name__)
 
@@ -139,15 +140,18 @@ def order_place(
     if (earlier := _reservation_for_key(customer, idempotency_key)) is not None:
         return _replay(earlier)
     try:
-        reservation, order = _stock_reserve(customer, lines, delivery, idempotency_key, delivery_date_shown)
+        with telemetry.step_span("reserve stock", {"order.lines": len(lines)}):
+            reservation, order = _stock_reserve(customer, lines, delivery, idempotency_key, delivery_date_shown)
     except IntegrityError:
         # A concurrent submit of the same form committed its reservation first.
         if (earlier := _reservation_for_key(customer, idempotency_key)) is None:
             raise
         return _replay(earlier)
-    _order_write(reservation, order)
+    with telemetry.step_span("write order", {"order.id": order.id, "order.shard": reservation.shard}):
+        _order_write(reservation, order)
     try:
-        reservation_confirm(reservation=reservation, order=order)
+        with telemetry.step_span("confirm reservation", {"order.id": order.id}):
+            reservation_confirm(reservation=reservation, order=order)
     except DatabaseError:
         logger.exception("order %s placed but not confirmed; reconcile_orders will confirm it", order.id)
     return PlacedOrder(order_id=order.id, reference=order.reference)

@@ -20,11 +20,14 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 from kafka import KafkaProducer
 from kafka.errors import KafkaError
+from kafka.producer.future import FutureRecordMetadata
+from opentelemetry.instrumentation.utils import suppress_instrumentation
 
 from events.clients import event_headers, producer_build, producer_discard, topics_ensure
 from outbox.models import OutboxEvent
 from outbox.services import outbox_prune
 from routers.placement import Placement, aliases_for
+from urbanharvest import telemetry
 
 logger = logging.getLogger(__name__)
 
@@ -37,32 +40,42 @@ def outbox_publish_batch(*, using: str, producer: KafkaProducer, batch_size: int
     """
     with transaction.atomic(using=using):
         # The payload goes out as the database's own JSON text: parsing it into Python only to
-        # serialise it again would cost more than the claim itself.
-        rows = list(
-            OutboxEvent.objects.using(using)
-            .select_for_update(skip_locked=True)
-            .filter(published_at__isnull=True)
-            .order_by("created_at")
-            .annotate(payload_json=Cast("payload", TextField()))
-            .values_list("id", "topic", "key", "event_type", "headers", "payload_json")[:batch_size]
-        )
+        # serialise it again would cost more than the claim itself. The claim polls every database
+        # several times a second: traced, it would start a trace of its own each time.
+        with suppress_instrumentation():
+            rows = list(
+                OutboxEvent.objects.using(using)
+                .select_for_update(skip_locked=True)
+                .filter(published_at__isnull=True)
+                .order_by("created_at")
+                .annotate(payload_json=Cast("payload", TextField()))
+                .values_list("id", "topic", "key", "event_type", "headers", "payload_json")[:batch_size]
+            )
         if not rows:
             return 0
-        futures = [
-            producer.send(
-                topic,
-                key=key.encode(),
-                value=payload_json.encode(),
-                headers=event_headers(event_id=str(event_id), event_type=event_type, extra=headers),
-            )
-            for event_id, topic, key, event_type, headers, payload_json in rows
-        ]
+        futures = [_publish(producer, *row) for row in rows]
         # Wait for this batch's acknowledgements only (other relay threads share the producer).
         deadline = time.monotonic() + settings.KAFKA_REQUEST_TIMEOUT_MS / 1000
         for future in futures:
             future.get(timeout=max(0.0, deadline - time.monotonic()))
-        OutboxEvent.objects.using(using).filter(id__in=[row[0] for row in rows]).update(published_at=timezone.now())
+        with suppress_instrumentation():
+            OutboxEvent.objects.using(using).filter(id__in=[row[0] for row in rows]).update(published_at=timezone.now())
     return len(rows)
+
+
+def _publish(
+    producer: KafkaProducer, event_id: object, topic: str, key: str, event_type: str, headers: dict, payload_json: str
+) -> FutureRecordMetadata:
+    """Send one event, in the trace of the request that recorded it."""
+    with telemetry.publish_span(topic=topic, key=key, event_type=event_type, headers=headers):
+        return producer.send(
+            topic,
+            key=key.encode(),
+            value=payload_json.encode(),
+            headers=event_headers(
+                event_id=str(event_id), event_type=event_type, extra=telemetry.headers_without_trace_context(headers)
+            ),
+        )
 
 
 class OutboxRelay:

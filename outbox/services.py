@@ -6,6 +6,7 @@ from django.db import connections
 from django.utils import timezone
 
 from outbox.models import ORDER_EVENTS_TOPIC, OutboxEvent
+from urbanharvest import telemetry
 
 
 class OutsideTransaction(RuntimeError):
@@ -17,11 +18,14 @@ def outbox_record(
 ) -> OutboxEvent:
     """Record one event on database `using` in the open transaction there.
 
-    Invariant: the event commits if and only if the change it describes commits.
+    Invariant: the event commits if and only if the change it describes commits. The current trace
+    context is stored with it, so the relay and the consumers continue the trace that caused it.
     """
     if not connections[using].in_atomic_block:
         raise OutsideTransaction(f"outbox_record needs an open transaction on {using!r} (transaction.atomic)")
-    return OutboxEvent.objects.using(using).create(topic=topic, key=key, event_type=event_type, payload=payload)
+    return OutboxEvent.objects.using(using).create(
+        topic=topic, key=key, event_type=event_type, payload=payload, headers=telemetry.trace_headers()
+    )
 
 
 def outbox_prune(*, using: str, older_than: timedelta) -> int:

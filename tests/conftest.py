@@ -2,8 +2,11 @@
 
 import pytest
 from django.core.management import call_command
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from devstack import config, processes, stack
+from urbanharvest import telemetry
 
 # Fixtures for the relay and consumer tests: real processes, topic readers, fake outside services.
 pytest_plugins = ["tests.eventstack"]
@@ -96,3 +99,19 @@ def catalog_cache_cleared():
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def span_exporter() -> InMemorySpanExporter:
+    """The test process traces like a web worker does, into memory (the provider is set once per
+    process, so for the whole session)."""
+    exporter = InMemorySpanExporter()
+    telemetry.configure(service_name="urbanharvest-tests", processor=SimpleSpanProcessor(exporter))
+    return exporter
+
+
+@pytest.fixture
+def spans(span_exporter: InMemorySpanExporter) -> InMemorySpanExporter:
+    """The spans finished during this test (`spans.get_finished_spans()`)."""
+    span_exporter.clear()
+    return span_exporter

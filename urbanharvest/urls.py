@@ -8,6 +8,7 @@ urlpatterns = [
     # Ahead of the admin's own "view on site" URL, which redirects for any object of any model.
     path("admin/r/<int:content_type_id>/<path:object_id>/", admin.site.admin_view(view_on_site)),
     path("admin/", admin.site.urls),
+    path("", include("ops.urls")),
     path("", include("marketplace.urls")),
     path("", include("orders.urls")),
     path("accounts/", include("orders.account_urls")),

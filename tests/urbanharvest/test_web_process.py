@@ -8,7 +8,9 @@ import sys
 import requests
 from django.conf import settings
 
+import urbanharvest
 from devstack.processes import port_open, wait_until
+from tests.otlp import OTLPReceiver
 
 
 def free_port() -> int:
@@ -31,3 +33,31 @@ def test_gunicorn_serves_the_home_page():
 
     assert response.status_code == 200
     assert "UrbanHarvest" in response.text
+
+
+def test_gunicorn_workers_export_their_spans_to_the_otlp_endpoint():
+    receiver = OTLPReceiver()
+    port = free_port()
+    env = {
+        **os.environ,
+        "WEB_BIND": f"127.0.0.1:{port}",
+        "WEB_CONCURRENCY": "2",
+        "OTEL_EXPORTER_OTLP_ENDPOINT": receiver.url,
+        "OTEL_BSP_SCHEDULE_DELAY": "100",
+    }
+    config = str(settings.BASE_DIR / "urbanharvest" / "gunicorn.conf.py")
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", config], env=env, cwd=settings.BASE_DIR)
+    try:
+        assert wait_until(lambda: port_open(port), timeout=20)
+        for _ in range(4):
+            requests.get(f"http://127.0.0.1:{port}/admin/login/", timeout=5)
+        assert wait_until(lambda: len(receiver.spans) >= 4, timeout=10)
+    finally:
+        server.terminate()
+        server.wait(timeout=15)
+        receiver.close()
+
+    resource, span = receiver.spans[0]
+    assert span.name == "GET admin/login/"
+    assert resource["service.name"] == "urbanharvest-web"
+    assert resource["service.version"] == urbanharvest.__version__

@@ -4,6 +4,7 @@ the environment (names in ../shared/ARCHITECTURE.md and .env.example)."""
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from urbanharvest.environment import env, env_bool, env_int, env_list
 
@@ -31,6 +32,7 @@ INSTALLED_APPS = [
     "notifications",
     "events",
     "fulfilment",
+    "ops",
 ]
 
 MIDDLEWARE = [
@@ -220,14 +222,26 @@ WAREHOUSE_TIMEOUT_S = 5.0
 WAREHOUSE_ATTEMPTS = 4
 WAREHOUSE_BACKOFF_S = 0.25
 
+# Traces (urbanharvest/telemetry.py): OTLP/HTTP when an endpoint is set, else console, a JSON-lines
+# file, or nowhere.
 OTEL_EXPORTER_OTLP_ENDPOINT = env("OTEL_EXPORTER_OTLP_ENDPOINT", "")
+TRACES_EXPORTER = env("TRACES_EXPORTER", "otlp" if OTEL_EXPORTER_OTLP_ENDPOINT else "none")
+if TRACES_EXPORTER not in ("otlp", "console", "file", "none"):
+    raise ImproperlyConfigured(f"TRACES_EXPORTER must be otlp, console, file or none, not {TRACES_EXPORTER!r}")
+TRACES_FILE = env("TRACES_FILE", str(BASE_DIR / "traces.jsonl"))
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
+    "filters": {"trace_context": {"()": "urbanharvest.telemetry.TraceContextFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [trace=%(trace_id)s span=%(span_id)s] %(message)s"}
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["trace_context"]},
+        "recent_errors": {"class": "ops.error_ring.RecentErrorsHandler", "filters": ["trace_context"]},
+    },
+    "root": {"handlers": ["console", "recent_errors"], "level": env("LOG_LEVEL", "INFO")},
     # kafka-python narrates every connection at INFO.
     "loggers": {"kafka": {"level": env("KAFKA_LOG_LEVEL", "WARNING")}},
 }

@@ -4,6 +4,7 @@ import threading
 from django.core.management import BaseCommand
 
 from orders.services import reservations_reconcile
+from urbanharvest import telemetry
 
 
 class Command(BaseCommand):
@@ -19,6 +20,7 @@ class Command(BaseCommand):
         parser.add_argument("--every", type=float, metavar="SECONDS", help="run until SIGTERM, every SECONDS")
 
     def handle(self, *args, dry_run: bool = False, every: float | None = None, **options) -> None:
+        telemetry.configure(service_name="urbanharvest-reconcile-orders")
         if every is None:
             self._settle(dry_run)
             return
@@ -30,7 +32,9 @@ class Command(BaseCommand):
             stopping.wait(every)
 
     def _settle(self, dry_run: bool, *, quiet_when_idle: bool = False) -> None:
-        report = reservations_reconcile(dry_run=dry_run)
+        # One trace per pass, rather than one per query.
+        with telemetry.step_span("reconcile reservations", {"dry_run": dry_run}):
+            report = reservations_reconcile(dry_run=dry_run)
         if quiet_when_idle and not (report.confirmed or report.released or report.unreachable):
             return
         verb = "would" if dry_run else "did"

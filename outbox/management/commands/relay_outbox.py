@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.management import BaseCommand
 
 from outbox.relay import OutboxRelay
+from urbanharvest import telemetry
 
 
 class Command(BaseCommand):
@@ -13,6 +14,7 @@ class Command(BaseCommand):
         parser.add_argument("--batch-size", type=int, default=settings.OUTBOX_RELAY_BATCH_SIZE)
 
     def handle(self, *args, **options) -> None:
+        telemetry.configure(service_name="urbanharvest-relay-outbox")
         relay = OutboxRelay(batch_size=options["batch_size"], report=self._report)
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: relay.stopping.set())
