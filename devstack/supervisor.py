@@ -14,7 +14,8 @@ from devstack.config import PROJECT_ROOT, Profile
 
 MANAGE = [sys.executable, str(PROJECT_ROOT / "manage.py")]
 
-# manage.py commands that prepare the databases and storage before anything serves.
+# manage.py commands that prepare the databases and storage before anything serves: the first (the
+# migrations) alone, then the rest side by side.
 SETUP_COMMANDS: list[list[str]] = [["migrate_all"], ["kafka_topics"], ["seed_demo"], ["collectstatic", "--noinput"]]
 
 # Long-running processes, each restarted if it dies.
@@ -41,8 +42,7 @@ def run(p: Profile) -> None:
     stack.up(p)
     pid_file.write_text(str(os.getpid()))
     env = app_environment()
-    for command in SETUP_COMMANDS:
-        subprocess.run([*MANAGE, *command], env=env, check=True, cwd=PROJECT_ROOT)
+    _set_up(env)
 
     stopping = False
 
@@ -83,6 +83,16 @@ def stop(p: Profile) -> None:
         os.kill(pid, signal.SIGTERM)
         processes.wait_until(lambda: not processes.is_alive(pid), timeout=60)
     stack.down(p)
+
+
+def _set_up(env: dict[str, str]) -> None:
+    """Migrations first; the other set-up steps need the schema but not each other, so they run side by side."""
+    first, *rest = SETUP_COMMANDS
+    subprocess.run([*MANAGE, *first], env=env, check=True, cwd=PROJECT_ROOT)
+    steps = [(command, subprocess.Popen([*MANAGE, *command], env=env, cwd=PROJECT_ROOT)) for command in rest]
+    failed = [" ".join(command) for command, step in steps if step.wait() != 0]
+    if failed:
+        sys.exit(f"set-up failed: manage.py {', '.join(failed)}")
 
 
 def _start(cmd: list[str], env: dict[str, str]) -> subprocess.Popen:

@@ -9,8 +9,10 @@ slug, products by farm and slug) and adds only what is missing, including images
 import io
 import random
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -18,13 +20,16 @@ from django.db import connection, transaction
 from django.utils.text import slugify
 from PIL import Image, ImageDraw, ImageFont
 
-from marketplace.images import photo_variants_create, photo_variants_exist
+from marketplace.images import VARIANTS, photo_variants_create, variant_name
 from marketplace.models import Category, Farmer, Product, ProductImage
 from marketplace.services import farmer_register
 
 SEED = 20261204
 DEFAULT_PRODUCTS = 300
 BATCH_SIZE = 5000
+UPLOAD_THREADS = 8
+FARM_PHOTO_COLOR = (110, 150, 80)
+PICTURE_FOLDERS = ("farmers", "products")
 
 CATEGORIES = ["Vegetables", "Fruit", "Herbs & Greens", "Eggs & Dairy", "Meat & Poultry", "Bakery", "Pantry", "Flowers"]
 
@@ -199,21 +204,49 @@ def picture(*, label: str, color: tuple[int, int, int], size: tuple[int, int] = 
     return out.getvalue()
 
 
-def _ensure_stored(name: str, *, label: str, color: tuple[int, int, int]) -> bool:
+def _stored_pictures() -> set[str]:
+    """The names of every picture already stored, from one listing per folder rather than a request
+    per file."""
+    return {f"{folder}/{name}" for folder in PICTURE_FOLDERS for name in default_storage.listdir(folder)[1]}
+
+
+def _ensure_stored(name: str, *, label: str, color: tuple[int, int, int], stored: set[str]) -> bool:
     """Upload the picture under `name` unless the storage has it; True when it uploaded."""
-    if default_storage.exists(name):
+    if name in stored:
         return False
     saved = default_storage.save(name, ContentFile(picture(label=label, color=color)))
     assert saved == name, f"storage renamed {name} to {saved}"
     return True
 
 
-def _ensure_variants(name: str) -> int:
+def _ensure_variants(name: str, stored: set[str]) -> int:
     """The storefront's resized copies of a shared product picture: the images are bulk-created,
     which skips the ProductImage.save that makes them for uploads. Returns how many it stored."""
-    if photo_variants_exist(name=name, storage=default_storage):
+    if all(variant_name(name, variant) in stored for variant in VARIANTS):
         return 0
     return len(photo_variants_create(name=name, storage=default_storage))
+
+
+def _farm_photo_name(spec: FarmSpec) -> str:
+    return f"farmers/demo-{spec.slug}.jpg"
+
+
+def _kind_pictures_ensure(kind: Kind, stored: set[str]) -> int:
+    name = _image_name(kind)
+    return _ensure_stored(name, label=kind.name, color=kind.color, stored=stored) + _ensure_variants(name, stored)
+
+
+def _pictures_ensure(farms: list[FarmSpec]) -> int:
+    """Store every demo picture the storage lacks, several at a time: the local S3 keeps objects in
+    memory, so after each restart of the stack they all go up again. Returns how many were stored."""
+    stored = _stored_pictures()
+    jobs = [
+        partial(_ensure_stored, _farm_photo_name(spec), label=spec.farm_name, color=FARM_PHOTO_COLOR, stored=stored)
+        for spec in farms
+    ]
+    jobs += [partial(_kind_pictures_ensure, kind, stored) for kind in KINDS]
+    with ThreadPoolExecutor(max_workers=UPLOAD_THREADS) as pool:
+        return sum(pool.map(lambda job: job(), jobs))
 
 
 @dataclass
@@ -238,13 +271,9 @@ def demo_catalog_seed(*, products: int = DEFAULT_PRODUCTS, farmer_password: str 
             if spec.slug not in farmers:
                 farmers[spec.slug] = _farmer_create(spec, farmer_password)
                 report.farms_created += 1
+    report.files_uploaded = _pictures_ensure(farms)
     for spec in farms:
-        photo = f"farmers/demo-{spec.slug}.jpg"
-        report.files_uploaded += _ensure_stored(photo, label=spec.farm_name, color=(110, 150, 80))
-        Farmer.objects.filter(slug=spec.slug, photo="").update(photo=photo)
-    for kind in KINDS:
-        report.files_uploaded += _ensure_stored(_image_name(kind), label=kind.name, color=kind.color)
-        report.files_uploaded += _ensure_variants(_image_name(kind))
+        Farmer.objects.filter(slug=spec.slug, photo="").update(photo=_farm_photo_name(spec))
     report.products_created = _products_create(farms, farmers, categories, products)
     report.images_linked = _images_link(farmers)
     if report.products_created:

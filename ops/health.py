@@ -68,7 +68,8 @@ class Report:
 
 
 def readiness_report(*, deadline_s: float = DEADLINE_S) -> Report:
-    """Every check, run at once; a check that has not answered by the deadline counts as failed."""
+    """Every check, run at once. A failed check makes the report down (the primary) or degraded (any
+    other server); one that has not answered by the deadline makes it degraded."""
     started = time.monotonic()
     probes = _probes()
     pool = ThreadPoolExecutor(max_workers=len(probes), thread_name_prefix="readyz")
@@ -76,8 +77,12 @@ def readiness_report(*, deadline_s: float = DEADLINE_S) -> Report:
     wait(futures.values(), timeout=deadline_s)
     # A hung server keeps its probe's thread until the socket times out; the answer does not wait.
     pool.shutdown(wait=False, cancel_futures=True)
+    # A slow answer is not a refusal: on a busy machine a fresh connection can miss the deadline, and
+    # calling the primary down then would take a busy web server out of its load balancer.
     checks = [
-        future.result() if future.done() else Check(name, DOWN, f"no answer within {deadline_s * 1000:.0f} ms")
+        future.result()
+        if future.done() and not future.cancelled()
+        else Check(name, DEGRADED, f"no answer within {deadline_s * 1000:.0f} ms")
         for name, future in futures.items()
     ]
     checks = [_degrade_unless_essential(c) for c in checks]
