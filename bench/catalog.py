@@ -207,6 +207,8 @@ def main() -> None:
     config.apply_defaults(profile)
     manage("migrate_all", "-v", "0")
     manage("seed_demo", "--products", str(args.products), "--farmer-password", FARMER_PASSWORD)
+    # With DEBUG off every page's {% static %} needs the manifest, which a fresh stack's S3 lacks.
+    manage("collectstatic", "--noinput", "-v", "0")
     stack.primary(profile).fetch_one("CREATE EXTENSION IF NOT EXISTS pg_stat_statements", dbname=config.DATABASE_NAME)
 
     port = free_port()

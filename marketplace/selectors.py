@@ -19,14 +19,21 @@ PRODUCTS_PER_PAGE = 24
 SEARCH_CONFIG = "english"
 
 
+# The columns the storefront's pages show (and cart totals and delivery dates need), so that the
+# database sends, and the ORM compiles and builds, nothing else. Touching any other field of a
+# product these selectors return costs a query.
+_FARM_COLUMNS = ("farmer__id", "farmer__slug", "farmer__farm_name", "farmer__town", "farmer__order_cutoff")
+_FARM_COLUMNS += ("farmer__delivery_days",)
+_CARD_COLUMNS = ("id", "farmer_id", "category_id", "name", "slug", "unit", "price", "stock", "updated_at")
+_IMAGES = Prefetch(
+    "images", queryset=ProductImage.objects.only("id", "product_id", "image", "alt_text").order_by("position", "id")
+)
+
+
 def _with_card_data(products: QuerySet[Product]) -> QuerySet[Product]:
     """What a product card shows: the product, its farm and its images, in two queries. The search
     vector and the description stay in the database: a page of cards shows neither."""
-    return (
-        products.select_related("farmer")
-        .defer("search_vector", "description")
-        .prefetch_related(Prefetch("images", queryset=ProductImage.objects.order_by("position", "id")))
-    )
+    return products.select_related("farmer").only(*_CARD_COLUMNS, *_FARM_COLUMNS).prefetch_related(_IMAGES)
 
 
 def category_list() -> list[Category]:
@@ -60,12 +67,8 @@ def product_newest(*, limit: int = 8) -> list[Product]:
 def product_get(*, farmer_slug: str, product_slug: str) -> Product:
     """An active product by its farm and its own slug (unique per farm)."""
     products = Product.objects.filter(is_active=True, farmer__slug=farmer_slug, slug=product_slug)
-    product = (
-        products.select_related("farmer", "category")
-        .defer("search_vector")
-        .prefetch_related(Prefetch("images", queryset=ProductImage.objects.order_by("position", "id")))
-        .first()
-    )
+    columns = (*_CARD_COLUMNS, "description", *_FARM_COLUMNS, "category__id", "category__name", "category__slug")
+    product = products.select_related("farmer", "category").only(*columns).prefetch_related(_IMAGES).first()
     if product is None:
         raise Http404("No such product.")
     return product

@@ -1,6 +1,8 @@
 """The storefront: thin views over the catalog selectors (their results and rendered fragments kept
 briefly by marketplace/fragments.py) and the session cart."""
 
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -11,6 +13,7 @@ from marketplace import selectors
 from marketplace.cart import cart_items, cart_set
 from marketplace.forms import CartAddForm, CartLineForm, ProductSearchForm
 from marketplace.fragments import catalog_cached
+from marketplace.models import Product
 
 
 def _categories() -> list:
@@ -56,17 +59,37 @@ def product_list(request: HttpRequest) -> HttpResponse:
     return render(request, "marketplace/product_list.html", context)
 
 
+@dataclass(frozen=True)
+class ProductPage:
+    """A product and the parts of its page every shopper sees alike, rendered once per fragment
+    lifetime: the per-request rest (delivery date, stock form, cart count) is rendered around them."""
+
+    product: Product
+    gallery: str
+    heading: str
+
+
+def _product_page(*, farmer_slug: str, product_slug: str) -> ProductPage:
+    product = selectors.product_get(farmer_slug=farmer_slug, product_slug=product_slug)
+    context = {"product": product}
+    return ProductPage(
+        product=product,
+        gallery=render_to_string("marketplace/includes/product_gallery.html", context),
+        heading=render_to_string("marketplace/includes/product_heading.html", context),
+    )
+
+
 @require_GET
 def product_detail(request: HttpRequest, farmer_slug: str, product_slug: str) -> HttpResponse:
-    product = catalog_cached(
-        ("product", farmer_slug, product_slug),
-        lambda: selectors.product_get(farmer_slug=farmer_slug, product_slug=product_slug),
+    page = catalog_cached(
+        ("product_page", farmer_slug, product_slug),
+        lambda: _product_page(farmer_slug=farmer_slug, product_slug=product_slug),
     )
     context = {
-        "product": product,
-        "delivery_date": selectors.delivery_date_for(farmer=product.farmer),
-        "form": CartAddForm(initial={"product": product.pk, "quantity": 1}),
-        "in_cart": cart_items(request.session).get(product.pk, 0),
+        "page": page,
+        "product": page.product,
+        "delivery_date": selectors.delivery_date_for(farmer=page.product.farmer),
+        "in_cart": cart_items(request.session).get(page.product.pk, 0),
     }
     return render(request, "marketplace/product_detail.html", context)
 

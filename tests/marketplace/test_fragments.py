@@ -42,3 +42,19 @@ def test_a_farmer_who_just_edited_bypasses_what_shoppers_have_cached(carrots):
     page = farmer.get(carrots.get_absolute_url())
 
     assert "Purple Carrots" in page.text
+
+
+def test_a_cached_product_page_still_shows_each_shopper_their_own_cart_and_form(carrots):
+    Client().get(carrots.get_absolute_url())  # a first shopper's visit caches the product's page
+    buyer = Client(enforce_csrf_checks=True)
+    buyer.get(carrots.get_absolute_url())
+    token = buyer.cookies["csrftoken"].value
+    buyer.post("/cart/add/", {"product": carrots.pk, "quantity": 2, "csrfmiddlewaretoken": token})
+
+    page = buyer.get(carrots.get_absolute_url())
+    stranger_page = Client().get(carrots.get_absolute_url())
+
+    assert "2 in your cart" in page.text
+    assert "in your cart" not in stranger_page.text
+    added = buyer.post("/cart/add/", {"product": carrots.pk, "quantity": 1, "csrfmiddlewaretoken": token})
+    assert added.status_code == 302 and buyer.get("/cart/").context["cart"].item_count == 3
