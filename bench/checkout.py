@@ -237,6 +237,8 @@ def main() -> None:
     from django.core.management import call_command
 
     call_command("migrate_all", verbosity=0)
+    # The pages link their CSS through the static manifest: without it every page is a 500.
+    call_command("collectstatic", interactive=False, verbosity=0)
     product_ids = seed()
     port = free_port()
     env = {**os.environ, "WEB_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": str(args.workers)}
