@@ -31,13 +31,15 @@ CATALOG_MODELS = frozenset(
     {"marketplace.farmer", "marketplace.category", "marketplace.product", "marketplace.productimage"}
 )
 
-# Zero while the replica has replayed everything it received (an idle primary writes no WAL, so the
-# last replayed transaction's age would otherwise read as lag).
+# Lag is zero while the replica has replayed everything it received (an idle primary writes no WAL,
+# so the last replayed transaction's age would otherwise read as lag). That holds only while it is
+# receiving: a standby cut off from its primary has replayed everything too, and serves frozen data.
 LAG_SQL = """
     SELECT pg_is_in_recovery(),
            CASE WHEN pg_last_wal_receive_lsn() IS NOT DISTINCT FROM pg_last_wal_replay_lsn() THEN 0
                 ELSE COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()), 0)
-           END
+           END,
+           EXISTS (SELECT 1 FROM pg_stat_wal_receiver WHERE status = 'streaming')
 """
 
 
@@ -129,7 +131,7 @@ class ReplicaHealth:
         try:
             with connection.cursor() as cursor:
                 cursor.execute(LAG_SQL)
-                in_recovery, lag = cursor.fetchone()
+                in_recovery, lag, streaming = cursor.fetchone()
         except DatabaseError as exc:
             # A dead connection would fail the next check too; the next one must reconnect.
             connection.close()
@@ -138,6 +140,8 @@ class ReplicaHealth:
         if not in_recovery:
             # Not a standby at all (a test mirror or a replica-less deployment): the same data.
             return True, "not a standby"
+        if not streaming:
+            return False, "not streaming from the primary"
         self.last_lag = float(lag)
         if float(lag) > settings.REPLICA_MAX_LAG_SECONDS:
             return False, f"lagging {float(lag):.1f}s (bound {settings.REPLICA_MAX_LAG_SECONDS}s)"

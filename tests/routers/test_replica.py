@@ -70,6 +70,31 @@ def test_a_replica_lagging_beyond_the_bound_is_skipped_and_that_is_logged(catalo
     assert "replica out of service (lagging" in caplog.text
 
 
+@pytest.fixture
+def replica_cut_off(test_stack):
+    """The replica keeps serving but stops receiving WAL: its connection to the primary is cut."""
+    replica = stack.replica(test_stack)
+    conninfo = replica.fetch_one("SHOW primary_conninfo")[0]
+    replica.fetch_one("ALTER SYSTEM SET primary_conninfo = ''")
+    replica.fetch_one("SELECT pg_reload_conf()")
+    deadline = time.monotonic() + 10
+    while replica.fetch_one("SELECT count(*) FROM pg_stat_wal_receiver")[0]:
+        assert time.monotonic() < deadline, "the replica kept streaming"
+        time.sleep(0.05)
+    yield
+    replica.fetch_one("ALTER SYSTEM SET primary_conninfo = %s", (conninfo,))
+    replica.fetch_one("SELECT pg_reload_conf()")
+    stack.wait_for_streaming(test_stack)
+
+
+def test_a_replica_cut_off_from_its_primary_is_skipped_and_that_is_logged(catalog, replica_cut_off, caplog):
+    with request_routing(pinned=False):
+        alias = Product.objects.all().db
+
+    assert alias == "default"
+    assert "replica out of service (not streaming from the primary)" in caplog.text
+
+
 def test_stopping_the_replica_keeps_every_page_up_and_restarting_sends_reads_back(
     client, catalog, catalog_statements, test_stack, settings, caplog
 ):
