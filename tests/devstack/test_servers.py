@@ -11,6 +11,7 @@ from kafka import KafkaConsumer, KafkaProducer
 from kafka.admin import KafkaAdminClient, NewTopic
 
 from devstack.smtp_sink import read_messages
+from events.clients import consumer_build
 
 
 def new_topic() -> str:
@@ -19,19 +20,6 @@ def new_topic() -> str:
     admin.create_topics([NewTopic(topic, num_partitions=1, replication_factor=1)])
     admin.close()
     return topic
-
-
-def group_consumer(topic: str, group: str) -> KafkaConsumer:
-    return KafkaConsumer(
-        topic,
-        group_id=group,
-        bootstrap_servers=settings.KAFKA_BOOTSTRAP_SERVERS,
-        enable_auto_commit=False,
-        auto_offset_reset="earliest",
-        session_timeout_ms=settings.KAFKA_SESSION_TIMEOUT_MS,
-        heartbeat_interval_ms=settings.KAFKA_HEARTBEAT_INTERVAL_MS,
-        fetch_max_wait_ms=settings.KAFKA_FETCH_MAX_WAIT_MS,
-    )
 
 
 def consume(consumer: KafkaConsumer, count: int, timeout: float = 15) -> list[bytes]:
@@ -47,14 +35,14 @@ def test_a_consumer_group_resumes_from_its_committed_offset():
     topic, group = new_topic(), f"group-{uuid.uuid4().hex}"
     producer = KafkaProducer(bootstrap_servers=settings.KAFKA_BOOTSTRAP_SERVERS, acks="all")
     producer.send(topic, b"first").get(timeout=10)
-    first = group_consumer(topic, group)
+    first = consumer_build(group=group, topics=(topic,))
     assert consume(first, 1) == [b"first"]
     first.commit()
     first.close()
 
     producer.send(topic, b"second").get(timeout=10)
     producer.close()
-    second = group_consumer(topic, group)
+    second = consumer_build(group=group, topics=(topic,))
     received = consume(second, 1)
     second.close()
 
