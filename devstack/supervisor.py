@@ -39,23 +39,25 @@ def run(p: Profile) -> None:
     pid_file = p.root / "run.pid"
     if processes.read_pid(pid_file):
         sys.exit(f"`make run` is already running (pid {processes.read_pid(pid_file)}); `make stop` stops it")
-    stack.up(p)
-    pid_file.write_text(str(os.getpid()))
-    env = app_environment()
-    _set_up(env)
-
     stopping = False
 
     def request_stop(*_: object) -> None:
         nonlocal stopping
         stopping = True
 
-    signal.signal(signal.SIGINT, request_stop)
-    signal.signal(signal.SIGTERM, request_stop)
-    children = {name: _start(cmd, env) for name, cmd in APP_PROCESSES.items()}
-    site = os.environ.get("WEB_BIND", "127.0.0.1:8000")
-    print(f"UrbanHarvest is up: http://{site}/  (Ctrl-C or `make stop` stops everything)", flush=True)
+    env = app_environment()
+    children: dict[str, subprocess.Popen] = {}
+    # Everything after the servers start is inside the try, so that a failed set-up step or a
+    # Ctrl-C during one still takes the servers down.
+    stack.up(p)
+    pid_file.write_text(str(os.getpid()))
     try:
+        _set_up(env)
+        signal.signal(signal.SIGINT, request_stop)
+        signal.signal(signal.SIGTERM, request_stop)
+        children.update({name: _start(cmd, env) for name, cmd in APP_PROCESSES.items()})
+        site = os.environ.get("WEB_BIND", "127.0.0.1:8000")
+        print(f"UrbanHarvest is up: http://{site}/  (Ctrl-C or `make stop` stops everything)", flush=True)
         while not stopping:
             time.sleep(0.5)
             for name, child in children.items():
