@@ -9,13 +9,16 @@ It runs on a throwaway stack of its own (the test profile's settings, data in .s
 fresh and stopped at the end. One HTTP order is one "Place order" POST (a 3-line basket, new
 idempotency key each time); the pgbench transaction is that order's SQL as one transaction on the
 primary: lock the 3 products in pk order, guarded stock UPDATE, order INSERT, 3 line INSERTs, outbox
-INSERT. The load generator is Python threads in this process, sharing the machine's cores with
-gunicorn and PostgreSQL; pgbench is C. A cProfile of in-process checkouts shows where the time goes.
+INSERT. The load generator is one Python process per client (http.client, a new connection per
+order as gunicorn's sync workers close each), sharing the machine's cores with gunicorn and
+PostgreSQL; pgbench is C. A cProfile of in-process checkouts shows where the time goes.
 """
 
 import argparse
 import cProfile
+import http.client
 import io
+import multiprocessing
 import os
 import pstats
 import random
@@ -24,9 +27,10 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
+import urllib.parse
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,7 +39,7 @@ os.environ.setdefault("UH_STACK_DIR", str(ROOT / ".stack" / "bench"))
 os.environ["DJANGO_SETTINGS_MODULE"] = "urbanharvest.settings.test"
 
 import django  # noqa: E402
-import requests  # noqa: E402
+from django.db import connections  # noqa: E402
 
 from devstack import config, postgres, processes, stack  # noqa: E402
 
@@ -93,72 +97,80 @@ def seed() -> list[int]:
     return [p.id for p in products]
 
 
+@dataclass(frozen=True)
 class Shopper:
-    """One HTTP client with a session holding its delivery details and a signed 3-line basket."""
+    """One shopper's session (delivery details and a 3-line basket in it) and the signed basket
+    the review page gave it: all a Place-order POST needs."""
 
-    def __init__(self, base_url: str, product_ids: list[int], n: int):
-        from django.contrib.sessions.backends.db import SessionStore
-
-        from marketplace.cart import cart_set
-
-        self.base_url, self.http = base_url, requests.Session()
-        session = SessionStore()
-        for product_id in random.sample(product_ids, LINES):
-            cart_set(session, product_id=product_id, quantity=1)
-        email = f"bench-{n}-{uuid.uuid4().hex[:8]}@example.com"
-        session["checkout_delivery"] = {
-            "email": email,
-            "phone": "555 0100 200",
-            "method": "address",
-            "address": "1 Orchard Lane",
-            "pickup_point": "",
-        }
-        session.save()
-        self.http.cookies.set("sessionid", session.session_key)
-        page = self.http.get(f"{base_url}/checkout/review/", timeout=10).text
-        self.basket = page.split('name="basket" value="', 1)[1].split('"', 1)[0]
-
-    def place(self) -> bool:
-        response = self.http.post(
-            f"{self.base_url}/checkout/review/",
-            data={
-                "basket": self.basket,
-                "idempotency_key": str(uuid.uuid4()),
-                "csrfmiddlewaretoken": self.http.cookies["csrftoken"],
-            },
-            allow_redirects=False,
-            timeout=30,
-        )
-        return response.status_code == 302
+    port: int
+    cookie: str
+    csrf_token: str
+    basket: str
 
 
-def http_run(base_url: str, product_ids: list[int], clients: int, seconds: float) -> tuple[float, float, float, int]:
-    """Orders/s, p50 ms, p99 ms, failures."""
-    shoppers = [Shopper(base_url, product_ids, n) for n in range(clients)]
-    latencies: list[float] = []
-    failures = [0]
-    lock = threading.Lock()
+def shopper_new(port: int, product_ids: list[int], n: int) -> Shopper:
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from marketplace.cart import cart_set
+
+    session = SessionStore()
+    for product_id in random.sample(product_ids, LINES):
+        cart_set(session, product_id=product_id, quantity=1)
+    session["checkout_delivery"] = {
+        "email": f"bench-{n}-{uuid.uuid4().hex[:8]}@example.com",
+        "phone": "555 0100 200",
+        "method": "address",
+        "address": "1 Orchard Lane",
+        "pickup_point": "",
+    }
+    session.save()
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    conn.request("GET", "/checkout/review/", headers={"Cookie": f"sessionid={session.session_key}"})
+    response = conn.getresponse()
+    page = response.read().decode()
+    csrf_token = response.getheader("Set-Cookie").split("csrftoken=", 1)[1].split(";", 1)[0]
+    basket = page.split('name="basket" value="', 1)[1].split('"', 1)[0]
+    return Shopper(port, f"sessionid={session.session_key}; csrftoken={csrf_token}", csrf_token, basket)
+
+
+def place(shopper: Shopper) -> bool:
+    """One Place-order POST (a new idempotency key); True when it redirected to the confirmation."""
+    body = urllib.parse.urlencode(
+        {"basket": shopper.basket, "idempotency_key": str(uuid.uuid4()), "csrfmiddlewaretoken": shopper.csrf_token}
+    )
+    headers = {"Cookie": shopper.cookie, "Content-Type": "application/x-www-form-urlencoded"}
+    conn = http.client.HTTPConnection("127.0.0.1", shopper.port, timeout=30)
+    try:
+        conn.request("POST", "/checkout/review/", body=body, headers=headers)
+        response = conn.getresponse()
+        response.read()
+        return response.status == 302
+    finally:
+        conn.close()
+
+
+def _shop(job: tuple[Shopper, float]) -> tuple[list[float], int]:
+    shopper, seconds = job
+    latencies, failed = [], 0
     deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        started = time.perf_counter()
+        failed += not place(shopper)
+        latencies.append(time.perf_counter() - started)
+    return latencies, failed
 
-    def loop(shopper: Shopper) -> None:
-        mine, failed = [], 0
-        while time.monotonic() < deadline:
-            started = time.perf_counter()
-            ok = shopper.place()
-            mine.append(time.perf_counter() - started)
-            failed += not ok
-        with lock:
-            latencies.extend(mine)
-            failures[0] += failed
 
+def http_run(port: int, product_ids: list[int], clients: int, seconds: float) -> tuple[float, float, float, int]:
+    """Orders/s, p50 ms, p99 ms, failures: one load-generating process per client."""
+    shoppers = [shopper_new(port, product_ids, n) for n in range(clients)]
+    connections.close_all()  # the pool forks: children must not share the parent's connections
     began = time.monotonic()
-    threads = [threading.Thread(target=loop, args=(s,)) for s in shoppers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    with multiprocessing.Pool(clients) as pool:
+        results = pool.map(_shop, [(shopper, seconds) for shopper in shoppers])
     elapsed = time.monotonic() - began
-    return len(latencies) / elapsed, percentile(latencies, 0.5) * 1e3, percentile(latencies, 0.99) * 1e3, failures[0]
+    latencies = [latency for mine, _ in results for latency in mine]
+    failures = sum(failed for _, failed in results)
+    return len(latencies) / elapsed, percentile(latencies, 0.5) * 1e3, percentile(latencies, 0.99) * 1e3, failures
 
 
 def pgbench_run(port: int, base: int, clients: int, seconds: int) -> tuple[float, float, float]:
@@ -184,6 +196,7 @@ def pgbench_run(port: int, base: int, clients: int, seconds: int) -> tuple[float
 def profile_in_process(product_ids: list[int], orders: int) -> str:
     """Where one checkout's time goes: cProfile over in-process Place-order requests."""
     from django.test import Client
+    from django.test.utils import CaptureQueriesContext
 
     shopper = Client(HTTP_HOST="127.0.0.1")
     session = shopper.session
@@ -198,11 +211,17 @@ def profile_in_process(product_ids: list[int], orders: int) -> str:
     session.save()
     page = shopper.get("/checkout/review/").content.decode()
     basket = page.split('name="basket" value="', 1)[1].split('"', 1)[0]
+    captures = [CaptureQueriesContext(connections[alias]) for alias in connections]
+    for capture in captures:
+        capture.__enter__()
     profiler = cProfile.Profile()
     profiler.enable()
     for _ in range(orders):
         shopper.post("/checkout/review/", {"basket": basket, "idempotency_key": str(uuid.uuid4())})
     profiler.disable()
+    for capture in captures:
+        capture.__exit__(None, None, None)
+    round_trips = {capture.connection.alias: len(capture) / orders for capture in captures if len(capture)}
     out = io.StringIO()
     stats = pstats.Stats(profiler, stream=out)
     total = stats.total_tt
@@ -216,6 +235,9 @@ def profile_in_process(product_ids: list[int], orders: int) -> str:
         f"per order: {total / orders * 1e3:.1f} ms in all (profiled), {service / orders * 1e3:.1f} ms in order_place,"
         f" {waiting / orders * 1e3:.1f} ms waiting on PostgreSQL ({waiting / total:.0%});"
         f" the rest is Python: Django's request cycle, forms, signing, the ORM building SQL\n"
+        f"round trips per order (statements, BEGIN and COMMIT): "
+        + ", ".join(f"{alias} {n:.0f}" for alias, n in round_trips.items())
+        + f"; pgbench's transaction has {PGBENCH_SCRIPT.count(';') + PGBENCH_SCRIPT.count('gset')}\n"
     )
     stats.sort_stats("tottime").print_stats(12)
     return out.getvalue()
@@ -253,14 +275,13 @@ def main() -> None:
     try:
         if not processes.wait_until(lambda: processes.port_open(port), timeout=30):
             sys.exit("gunicorn did not start; see " + str(profile.logs / "bench-gunicorn.log"))
-        base_url = f"http://127.0.0.1:{port}"
         print(f"warming up ({args.workers} gunicorn workers, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f})")
-        http_run(base_url, product_ids, 2, 2)
+        http_run(port, product_ids, 2, 2)
         pgbench_run(profile.port(config.PRIMARY), min(product_ids), 2, 2)
         header = "clients  http orders/s  p50 ms  p99 ms  fail | pgbench tps  p50 ms  p99 ms | tps ratio  p99 ratio"
         print(header)
         for clients in levels:
-            rate, p50, p99, failed = http_run(base_url, product_ids, clients, args.seconds)
+            rate, p50, p99, failed = http_run(port, product_ids, clients, args.seconds)
             tps, pg50, pg99 = pgbench_run(profile.port(config.PRIMARY), min(product_ids), clients, args.seconds)
             verdict = "ok" if rate >= 0.25 * tps and p99 <= 10 * pg99 else "short"
             print(

@@ -4,13 +4,13 @@ Why reservations, compensation and a reconcile step, and not two-phase commit: s
 on different servers, so no single transaction covers both. PostgreSQL's PREPARE TRANSACTION would,
 but a prepared transaction left by a crashed web worker keeps its row locks (on the hottest product
 rows) until an operator or a recovery daemon resolves it, and every shard would need
-max_prepared_transactions and that daemon. Instead `order_place` runs three short local transactions:
+max_prepared_transactions and that daemon. Instead `order_place` runs three short local steps:
 
   1. primary: lock the basket's products in pk order, check them, take the stock with a guarded
      UPDATE, and record a StockReservation (expiring, keyed by the new order id);
   2. the customer's shard: the order, its lines (product data copied) and its `order_placed` outbox
      row, which commit together or not at all;
-  3. primary: confirm the reservation and write the farmers' read model.
+  3. primary: write the farmers' read model and confirm the reservation (each idempotent).
 
 Every crash point leaves a state that can be settled: before 1 commits nothing happened; between 1
 and 2 a reservation holds stock for an order that does not exist (reconcile gives it back once the
@@ -46,7 +46,7 @@ from orders.models import (
 )
 from outbox.services import outbox_record
 from routers.placement import PRIMARY_ALIAS
-from routers.sharding import order_id_new, shard_for_new_order
+from routers.sharding import order_slot_new
 from urbanharvest import telemetry
 
 logger = logging.getLogger(__name__)
@@ -137,15 +137,16 @@ def order_place(
     """
     basket_check(lines=lines)
     delivery_check(delivery=delivery)
-    if (earlier := _reservation_for_key(customer, idempotency_key)) is not None:
-        return _replay(earlier)
+    # A replayed submit is found by the reservation's unique idempotency key when step 1 inserts its
+    # own (and rolls back), not by a lookup every checkout would pay for; one refused (say its
+    # first attempt took the last units) looks for its first attempt before saying why.
     try:
         with telemetry.step_span("reserve stock", {"order.lines": len(lines)}):
             reservation, order = _stock_reserve(customer, lines, delivery, idempotency_key, delivery_date_shown)
-    except IntegrityError:
-        # A concurrent submit of the same form committed its reservation first.
+    except (IntegrityError, CheckoutRefused) as refused:
         if (earlier := _reservation_for_key(customer, idempotency_key)) is None:
             raise
+        logger.info("replayed checkout %s (%s)", idempotency_key, type(refused).__name__)
         return _replay(earlier)
     with telemetry.step_span("write order", {"order.id": order.id, "order.shard": reservation.shard}):
         _order_write(reservation, order)
@@ -184,8 +185,7 @@ def _stock_reserve(
     """Step 1. Returns the reservation and the (unsaved) order it reserves stock for."""
     now = timezone.now()
     with transaction.atomic(using=PRIMARY_ALIAS):
-        # Before the order id is drawn: see shard_for_new_order.
-        shard = shard_for_new_order(customer_id=customer.id)
+        shard, order_id = order_slot_new(customer_id=customer.id)
         products = {p.id: p for p in products_lock_for_checkout(product_ids=[line.product_id for line in lines])}
         for line in lines:
             _line_check(line, products.get(line.product_id))
@@ -201,7 +201,7 @@ def _stock_reserve(
             raise CheckoutRefused("Some products sold out while you were checking out; please review.") from None
         order_lines = [_order_line(line, products[line.product_id]) for line in lines]
         order = Order(
-            id=order_id_new(customer_id=customer.id),
+            id=order_id,
             reference=_reference_new(),
             customer_id=customer.id,
             email=delivery.email.strip().lower(),
@@ -309,32 +309,36 @@ def _line_payload(line: OrderLine) -> dict:
 
 
 def reservation_confirm(*, reservation: StockReservation, order: Order) -> None:
-    """Step 3: the order exists on its shard, so its stock stays taken; farmers now see its lines."""
+    """Step 3: the order exists on its shard, so its stock stays taken; farmers now see its lines.
+
+    Two statements, no transaction around them: the farmers' lines go first and are idempotent, and
+    a reservation still `reserved` after a crash between the two is confirmed again by reconcile
+    (its order exists), so every crash point converges on the same rows.
+    """
     lines = getattr(order, "pending_lines", None) or list(order.lines.all())
-    with transaction.atomic(using=PRIMARY_ALIAS):
-        StockReservation.objects.filter(order_id=reservation.order_id, status=ReservationStatus.RESERVED).update(
-            status=ReservationStatus.CONFIRMED, settled_at=timezone.now()
-        )
-        FarmerOrderLine.objects.bulk_create(
-            [
-                FarmerOrderLine(
-                    farmer_id=line.farmer_id,
-                    order_id=order.id,
-                    reference=order.reference,
-                    product_id=line.product_id,
-                    name=line.name,
-                    unit=line.unit,
-                    quantity=line.quantity,
-                    unit_price=line.unit_price,
-                    line_total=line.line_total,
-                    delivery_date=order.delivery_date,
-                    pickup_point=order.pickup_point,
-                    placed_at=order.placed_at,
-                )
-                for line in lines
-            ],
-            ignore_conflicts=True,
-        )
+    FarmerOrderLine.objects.bulk_create(
+        [
+            FarmerOrderLine(
+                farmer_id=line.farmer_id,
+                order_id=order.id,
+                reference=order.reference,
+                product_id=line.product_id,
+                name=line.name,
+                unit=line.unit,
+                quantity=line.quantity,
+                unit_price=line.unit_price,
+                line_total=line.line_total,
+                delivery_date=order.delivery_date,
+                pickup_point=order.pickup_point,
+                placed_at=order.placed_at,
+            )
+            for line in lines
+        ],
+        ignore_conflicts=True,
+    )
+    StockReservation.objects.filter(order_id=reservation.order_id, status=ReservationStatus.RESERVED).update(
+        status=ReservationStatus.CONFIRMED, settled_at=timezone.now()
+    )
 
 
 def reservation_release(*, order_id: int) -> bool:

@@ -20,7 +20,7 @@ scheme, so `migrate_to_shards` can later copy rows across unchanged. That switch
 only: `layout_current`, which also overlays the database's record of a move (routers/models.py): once
 `migrate_to_shards` has started, the database, not the settings, says where orders live, so every
 web process follows the move without a restart. Processes re-read that record every
-`SHARD_LAYOUT_POLL_SECONDS`; checkout re-reads it under a shared lock (`shard_for_new_order`).
+`SHARD_LAYOUT_POLL_SECONDS`; checkout re-reads it under a shared lock (`order_slot_new`).
 """
 
 import bisect
@@ -42,6 +42,7 @@ N_LOGICAL = 1024
 TIME_BITS, LOGICAL_BITS, SEQUENCE_BITS = 41, 10, 12
 ORDER_ID_EPOCH = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
 ORDER_ID_SEQUENCE = "orders_order_id_seq"
+_EPOCH_MS = int(ORDER_ID_EPOCH.timestamp() * 1000)
 assert 1 << LOGICAL_BITS == N_LOGICAL
 
 
@@ -88,21 +89,30 @@ def all_shards() -> list[str]:
     return layout_current().aliases()
 
 
-def shard_for_new_order(*, customer_id: int) -> str:
-    """The alias a new order of this customer goes to, read fresh from the database under a shared
-    lock held until the open primary transaction (checkout's reservation) ends.
+def order_slot_new(*, customer_id: int) -> tuple[str, int]:
+    """Where a new order of this customer goes and its id: the alias, read fresh from the database
+    under a shared lock held until the open primary transaction (checkout's reservation) ends, and
+    an id drawn under that lock.
 
     Invariant: a move's switch of writes (which takes the lock exclusively) happens either before
     this transaction, so the order goes to the new place, or after it commits, so its reservation
-    names the old place and `migrate_to_shards` waits for it. Call it before drawing the order id:
-    ids drawn after a switch are above the move's watermark.
+    names the old place and `migrate_to_shards` waits for it; ids drawn after a switch are above the
+    move's watermark. The lock is its own statement: a statement's snapshot is taken before it
+    waits, so a layout read in the same statement could predate a switch that committed meanwhile.
     """
     connection = connections[PRIMARY_ALIAS]
     if not connection.in_atomic_block:
-        raise RuntimeError("shard_for_new_order must run inside the primary transaction that records the order")
+        raise RuntimeError("order_slot_new must run inside the primary transaction that records the order")
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock_shared(%s)", [LAYOUT_LOCK])
-    return layout_current(fresh=True).write_alias(logical_shard_for_customer(customer_id))
+        cursor.execute(
+            f"SELECT nextval('{ORDER_ID_SEQUENCE}'), (extract(epoch FROM clock_timestamp()) * 1000)::bigint,"  # noqa: S608
+            f" move.* FROM (SELECT 1) AS one LEFT JOIN ({_LATEST_MOVE}) AS move ON true"
+        )
+        sequence, now_ms, *move = cursor.fetchone()
+    logical = logical_shard_for_customer(customer_id)
+    order_id = order_id_compose(milliseconds=now_ms - _EPOCH_MS, logical=logical, sequence=sequence)
+    return _layout_remember(None if move[0] is None else tuple(move)).write_alias(logical), order_id
 
 
 def _alias_for_logical(logical: int) -> str:
@@ -166,17 +176,26 @@ def layout_from_settings() -> Layout:
 
 
 _layout_cache: tuple[float, tuple[str, str, str] | None] | None = None
+_LATEST_MOVE = "SELECT source_map, target_map, state FROM routers_shardmove ORDER BY id DESC LIMIT 1"
 
 
 def layout_current(*, fresh: bool = False) -> Layout:
     """The layout every process agrees on: the latest move recorded on the primary, else the settings."""
-    global _layout_cache
     cached = _layout_cache
     if fresh or cached is None or time.monotonic() - cached[0] > settings.SHARD_LAYOUT_POLL_SECONDS:
         with connections[PRIMARY_ALIAS].cursor() as cursor:
-            cursor.execute("SELECT source_map, target_map, state FROM routers_shardmove ORDER BY id DESC LIMIT 1")
-            cached = _layout_cache = (time.monotonic(), cursor.fetchone())
-    move = cached[1]
+            cursor.execute(_LATEST_MOVE)
+            return _layout_remember(cursor.fetchone())
+    return _layout_of(cached[1])
+
+
+def _layout_remember(move: tuple[str, str, str] | None) -> Layout:
+    global _layout_cache
+    _layout_cache = (time.monotonic(), move)
+    return _layout_of(move)
+
+
+def _layout_of(move: tuple[str, str, str] | None) -> Layout:
     if move is None:
         return layout_from_settings()
     source_map, target_map, state = move
@@ -262,19 +281,6 @@ def order_id_logical_shard(order_id: int) -> int:
 
 def order_id_time(order_id: int) -> dt.datetime:
     return ORDER_ID_EPOCH + dt.timedelta(milliseconds=order_id >> (LOGICAL_BITS + SEQUENCE_BITS))
-
-
-def order_id_new(*, customer_id: int) -> int:
-    """A new, globally unique order id on the customer's logical shard."""
-    epoch_ms = int(ORDER_ID_EPOCH.timestamp() * 1000)
-    with connections[PRIMARY_ALIAS].cursor() as cursor:
-        cursor.execute(
-            f"SELECT nextval('{ORDER_ID_SEQUENCE}'), (extract(epoch FROM clock_timestamp()) * 1000)::bigint"  # noqa: S608
-        )
-        sequence, now_ms = cursor.fetchone()
-    return order_id_compose(
-        milliseconds=now_ms - epoch_ms, logical=logical_shard_for_customer(customer_id), sequence=sequence
-    )
 
 
 class OrderRouter:

@@ -4,7 +4,7 @@ Why this order of steps loses and duplicates nothing while checkout keeps runnin
 1. `preparing` is recorded; the run waits one layout poll, so every web process reads the target as
    well as the source before any order is written to the target.
 2. The switch to `backfilling` takes the layout lock exclusively (checkouts hold it shared while they
-   choose a shard and draw the order id: routers.sharding.shard_for_new_order), so it waits only for
+   choose a shard and draw the order id: routers.sharding.order_slot_new), so it waits only for
    the checkouts then choosing (milliseconds), and records a watermark id: every order on the source
    is below it, every order placed afterwards is above it and goes to the target.
 3. Checkouts that chose the source before the switch have a reservation naming it; the run waits

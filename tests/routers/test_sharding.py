@@ -3,7 +3,7 @@ from collections import Counter
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
-from django.db import connections
+from django.db import connections, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -17,8 +17,8 @@ from routers.sharding import (
     map_parse,
     order_id_compose,
     order_id_logical_shard,
-    order_id_new,
     order_id_time,
+    order_slot_new,
     shard_for_customer,
     shard_for_order,
     shard_map,
@@ -50,10 +50,13 @@ def test_an_order_id_names_its_logical_shard_and_time():
 
 @pytest.mark.django_db(databases=["default"])
 def test_new_order_ids_are_unique_and_carry_the_customers_shard():
-    ids = [order_id_new(customer_id=42) for _ in range(500)]
+    with transaction.atomic():
+        slots = [order_slot_new(customer_id=42) for _ in range(500)]
 
+    ids = [order_id for _, order_id in slots]
     assert len(set(ids)) == 500
     assert {shard_for_order(order_id) for order_id in ids} == {shard_for_customer(42)}
+    assert {alias for alias, _ in slots} == {shard_for_customer(42)}
 
 
 @pytest.mark.parametrize(
