@@ -88,6 +88,20 @@ def test_a_replayed_submit_returns_the_same_order_and_takes_stock_once():
     assert Order.objects.using(shard_for_customer(customer.id)).filter(customer_id=customer.id).count() == 1
 
 
+@pytest.mark.django_db(databases=SHARDED)
+def test_a_replayed_submit_after_its_first_attempt_took_the_last_units_returns_that_order():
+    customer, product = CustomerFactory(), ProductFactory(stock=3)
+    key = uuid.uuid4()
+    submit = {"customer": customer, "lines": [basket_line(product, 3)], "delivery": delivery_details()}
+
+    first = order_place(**submit, idempotency_key=key)
+    second = order_place(**submit, idempotency_key=key)
+
+    product.refresh_from_db()
+    assert (second.order_id, second.replayed) == (first.order_id, True)
+    assert product.stock == 0
+
+
 def _refusal(**changes) -> tuple[str, int]:
     customer, product = CustomerFactory(), ProductFactory(stock=5, price=Decimal("2.00"))
     line = BasketLine(product_id=product.id, quantity=changes.pop("quantity", 1), unit_price=Decimal("2.00"))
