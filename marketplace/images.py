@@ -100,6 +100,12 @@ def photo_variants_create(*, name: str, storage: Storage, source: File | None = 
     return names
 
 
+def photo_files_delete(*, name: str, storage: Storage) -> None:
+    """Delete a stored photo and its variants; files already gone are no error."""
+    for stored_as in (name, *(variant_name(name, variant) for variant in VARIANTS)):
+        storage.delete(stored_as)
+
+
 def photo_variants_exist(*, name: str, storage: Storage) -> bool:
     return all(storage.exists(variant_name(name, variant)) for variant in VARIANTS)
 

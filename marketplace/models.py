@@ -7,8 +7,11 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
+from django.core.files.storage import Storage
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, router, transaction
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 from django.urls import reverse
 
 from marketplace import images
@@ -146,19 +149,28 @@ class ProductImage(models.Model):
 
     def save(self, *args, **kwargs) -> None:
         """Store the photo, then its resized variants, once per newly uploaded photo (editing the alt
-        text or position does not redo them). If the variants fail, the stored original goes too."""
+        text or position does not redo them). If the variants fail, the stored original goes too; a
+        photo replaced by a new upload has its files deleted once the change commits."""
         # An uncommitted FieldFile is a new upload that the field's pre_save is about to store.
         upload = self.image.file if self.image and not self.image._committed else None
         using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
         with transaction.atomic(using=using):
+            replaced = self._stored_name(using) if upload is not None else None
             super().save(*args, **kwargs)
             if upload is None:
                 return
+            if replaced:
+                _photo_files_delete_on_commit(replaced, self.image.storage, using)
             try:
                 images.photo_variants_create(name=self.image.name, storage=self.image.storage, source=upload)
             except Exception:
                 self.image.storage.delete(self.image.name)
                 raise
+
+    def _stored_name(self, using: str) -> str | None:
+        if self.pk is None:
+            return None
+        return type(self).objects.using(using).filter(pk=self.pk).values_list("image", flat=True).first()
 
     @property
     def thumbnail_url(self) -> str:
@@ -169,3 +181,20 @@ class ProductImage(models.Model):
     def large_url(self) -> str:
         """For the product page."""
         return images.variant_url(self.image, images.LARGE)
+
+
+@receiver(post_delete, sender=ProductImage, dispatch_uid="marketplace.photo_files_delete")
+def _photo_files_delete_with_row(sender, instance: ProductImage, using: str, **kwargs) -> None:
+    """However the row goes (the admin, a bulk delete, its product's delete), its files go once that
+    commits; a rolled-back delete keeps them."""
+    if instance.image.name:
+        _photo_files_delete_on_commit(instance.image.name, instance.image.storage, using)
+
+
+def _photo_files_delete_on_commit(name: str, storage: Storage, using: str) -> None:
+    def delete_unless_shared() -> None:
+        # The demo catalog's products of one kind share a picture; it stays while any row names it.
+        if not ProductImage.objects.using(using).filter(image=name).exists():
+            images.photo_files_delete(name=name, storage=storage)
+
+    transaction.on_commit(delete_unless_shared, using=using)

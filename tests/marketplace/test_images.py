@@ -106,3 +106,46 @@ def test_a_rejected_upload_says_why_and_stores_nothing(product, upload, message)
     assert message in " ".join(form.errors["image"])
     assert bucket_keys("media/products/") == before
     assert not ProductImage.objects.exists()
+
+
+def test_deleting_an_image_deletes_its_photo_and_variants_from_storage(product, django_capture_on_commit_callbacks):
+    image = ProductImage.objects.create(product=product, image=photo_upload())
+    root = "media/" + image.image.name.rsplit(".", 1)[0]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        image.delete()
+
+    assert bucket_keys(root) == set()
+
+
+def test_deleting_a_product_deletes_its_photos_from_storage(product, django_capture_on_commit_callbacks):
+    image = ProductImage.objects.create(product=product, image=photo_upload())
+    root = "media/" + image.image.name.rsplit(".", 1)[0]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        product.delete()
+
+    assert bucket_keys(root) == set()
+
+
+def test_a_replaced_photo_is_deleted_from_storage_and_the_new_one_kept(product, django_capture_on_commit_callbacks):
+    image = ProductImage.objects.create(product=product, image=photo_upload("old.jpg"))
+    old_root = "media/" + image.image.name.rsplit(".", 1)[0]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        image.image = photo_upload("new.jpg")
+        image.save()
+
+    assert bucket_keys(old_root) == set()
+    assert len(bucket_keys("media/" + image.image.name.rsplit(".", 1)[0])) == 3
+
+
+def test_a_photo_another_image_still_shows_is_kept(product, django_capture_on_commit_callbacks):
+    image = ProductImage.objects.create(product=product, image=photo_upload())
+    ProductImage.objects.create(product=ProductFactory(), image=image.image.name)
+    root = "media/" + image.image.name.rsplit(".", 1)[0]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        image.delete()
+
+    assert len(bucket_keys(root)) == 3
