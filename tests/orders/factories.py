@@ -3,59 +3,44 @@
 import datetime as dt
 import itertools
 import uuid
-from decimal import Decimal
 
 import factory
-from django.contrib.auth import get_user_model
 
-from marketplace.models import Category, Farmer, Product, every_weekday
+from marketplace.models import Product, every_weekday
 from orders.models import Customer
 from orders.services import BasketLine, DeliveryDetails, PlacedOrder, order_place
 from routers.sharding import shard_for_customer
+from tests.marketplace import factories as catalog
 
 _serial = itertools.count(1)
 
 
-class UserFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = get_user_model()
-        skip_postgeneration_save = True
+class UserFactory(catalog.UserFactory):
+    """A shopper's login: the email is the username."""
 
     username = factory.LazyFunction(lambda: f"user{next(_serial)}@example.com")
     email = factory.SelfAttribute("username")
     password = factory.django.Password("correct horse battery")
 
-
-class FarmerFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = Farmer
+        skip_postgeneration_save = True
+
+
+class FarmerFactory(catalog.FarmerFactory):
+    """A farmer with an admin login who delivers every weekday and takes orders until 23:59, so
+    checkout tests never meet a cutoff."""
 
     user = factory.SubFactory(UserFactory, is_staff=True)
-    farm_name = factory.LazyFunction(lambda: f"Farm {next(_serial)}")
-    slug = factory.LazyFunction(lambda: f"farm-{next(_serial)}")
-    town = "Springfield"
     delivery_days = factory.LazyFunction(every_weekday)
     order_cutoff = dt.time(23, 59)
 
 
-class CategoryFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Category
-
-    name = factory.LazyFunction(lambda: f"Category {next(_serial)}")
-    slug = factory.LazyFunction(lambda: f"category-{next(_serial)}")
-
-
-class ProductFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Product
+class ProductFactory(catalog.ProductFactory):
+    """Enough stock that only a test about running out runs out."""
 
     farmer = factory.SubFactory(FarmerFactory)
-    category = factory.SubFactory(CategoryFactory)
     name = factory.LazyFunction(lambda: f"Heirloom tomatoes {next(_serial)}")
-    slug = factory.LazyFunction(lambda: f"product-{next(_serial)}")
     unit = "lb"
-    price = Decimal("3.50")
     stock = 100
 
 
