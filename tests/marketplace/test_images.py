@@ -108,22 +108,15 @@ def test_a_rejected_upload_says_why_and_stores_nothing(product, upload, message)
     assert not ProductImage.objects.exists()
 
 
-def test_deleting_an_image_deletes_its_photo_and_variants_from_storage(product, django_capture_on_commit_callbacks):
+@pytest.mark.parametrize("deleted", ["image", "product"])
+def test_deleting_an_image_or_its_product_deletes_the_photo_and_variants(
+    product, deleted, django_capture_on_commit_callbacks
+):
     image = ProductImage.objects.create(product=product, image=photo_upload())
     root = "media/" + image.image.name.rsplit(".", 1)[0]
 
     with django_capture_on_commit_callbacks(execute=True):
-        image.delete()
-
-    assert bucket_keys(root) == set()
-
-
-def test_deleting_a_product_deletes_its_photos_from_storage(product, django_capture_on_commit_callbacks):
-    image = ProductImage.objects.create(product=product, image=photo_upload())
-    root = "media/" + image.image.name.rsplit(".", 1)[0]
-
-    with django_capture_on_commit_callbacks(execute=True):
-        product.delete()
+        {"image": image, "product": product}[deleted].delete()
 
     assert bucket_keys(root) == set()
 
