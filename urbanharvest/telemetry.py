@@ -12,13 +12,14 @@ Spans go to OTLP/HTTP when `OTEL_EXPORTER_OTLP_ENDPOINT` is set, otherwise where
 says (`console`, `file` into `TRACES_FILE`, or `none`).
 """
 
+import contextlib
 import logging
 import os
 import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TextIO
 
 from django.conf import settings
 from django.db.backends.signals import connection_created
@@ -112,10 +113,22 @@ def _exporting_processor() -> SpanProcessor | None:
     if choice == "console":
         return BatchSpanProcessor(ConsoleSpanExporter())
     if choice == "file":
-        os.makedirs(os.path.dirname(settings.TRACES_FILE), exist_ok=True)
-        out = open(settings.TRACES_FILE, "a", buffering=1)  # noqa: SIM115 - open for the process's life
-        return BatchSpanProcessor(ConsoleSpanExporter(out=out, formatter=_one_line))
+        return BatchSpanProcessor(ConsoleSpanExporter(out=traces_file_open(), formatter=_one_line))
     return None
+
+
+TRACES_FILE_MAX_BYTES = 100 * 1024 * 1024
+
+
+def traces_file_open() -> TextIO:
+    """The traces file, to append to for the process's life. One past TRACES_FILE_MAX_BYTES is moved
+    aside to `<name>.1` first (replacing the one before), so `make run` keeps at most two."""
+    path = settings.TRACES_FILE
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with contextlib.suppress(FileNotFoundError):
+        if os.path.getsize(path) > TRACES_FILE_MAX_BYTES:
+            os.replace(path, f"{path}.1")
+    return open(path, "a", buffering=1)
 
 
 def _one_line(span: ReadableSpan) -> str:

@@ -103,3 +103,15 @@ def test_an_outbound_http_call_is_a_client_span_whose_context_reaches_the_server
     (call,) = [s for s in spans.get_finished_spans() if s.kind == trace.SpanKind.CLIENT]
     assert call.parent.span_id == handling.get_span_context().span_id
     assert RecordingHandler.received[0]["traceparent"].split("-")[2] == trace.format_span_id(call.context.span_id)
+
+
+def test_a_traces_file_past_its_limit_is_moved_aside_when_a_process_opens_it(settings, tmp_path, monkeypatch):
+    settings.TRACES_FILE = str(tmp_path / "traces.jsonl")
+    (tmp_path / "traces.jsonl").write_text("old span\n")
+    monkeypatch.setattr(telemetry, "TRACES_FILE_MAX_BYTES", 4)
+
+    with telemetry.traces_file_open() as out:
+        out.write("new span\n")
+
+    assert (tmp_path / "traces.jsonl.1").read_text() == "old span\n"
+    assert (tmp_path / "traces.jsonl").read_text() == "new span\n"
