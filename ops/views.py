@@ -5,6 +5,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from ops import charts, health, selectors
+from ops.forms import DeliveryDayForm
+from orders.selectors import orders_for_delivery_date
 
 
 @require_GET
@@ -45,3 +47,17 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "recent_errors": selectors.recent_error_list(),
     }
     return render(request, "ops/dashboard.html", context)
+
+
+@require_GET
+@staff_member_required
+@never_cache
+def delivery_day(request: HttpRequest) -> HttpResponse:
+    """Every order of one delivery day, gathered from every shard (staff only)."""
+    form = DeliveryDayForm(request.GET)
+    if not form.is_valid():
+        return render(request, "ops/delivery_day.html", {"form": form}, status=400)
+    day = form.day_or_tomorrow()
+    found = orders_for_delivery_date(day=day)
+    context = {"form": form, "day": day, "found": found, "total": sum(order.total for order in found.orders)}
+    return render(request, "ops/delivery_day.html", context)

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.sessions.backends.base import SessionBase
+from django.db import DatabaseError
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -148,10 +149,27 @@ def order_for_viewer(*, reference: str, user: AbstractBaseUser, session: Session
     return _first_found(order_id, Order.objects.prefetch_related("lines").filter(id=order_id))
 
 
-def orders_for_delivery_date(*, day: dt.date) -> list[Order]:
-    """Staff view of one delivery day: every shard asked in turn, results merged by placing time."""
-    found = [Order.objects.using(alias).filter(delivery_date=day).prefetch_related("lines") for alias in all_shards()]
-    return sorted(_each_once(found), key=lambda order: (order.placed_at, order.id))
+@dataclass(frozen=True)
+class DeliveryDay:
+    """One delivery day's orders from every shard; `unreachable` names the shards that did not
+    answer, whose orders are missing from `orders`."""
+
+    orders: list[Order]
+    unreachable: list[str]
+
+
+def orders_for_delivery_date(*, day: dt.date) -> DeliveryDay:
+    """Staff view of one delivery day: every shard asked in turn, results merged by placing time.
+    A shard that is down is named in the result, not fatal: staff still see the others' orders."""
+    found, unreachable = [], []
+    for alias in all_shards():
+        try:
+            found.append(list(Order.objects.using(alias).filter(delivery_date=day).prefetch_related("lines")))
+        except DatabaseError:
+            unreachable.append(alias)
+    return DeliveryDay(
+        orders=sorted(_each_once(found), key=lambda order: (order.placed_at, order.id)), unreachable=unreachable
+    )
 
 
 def farmer_order_lines(*, farmer: Farmer, delivery_date: dt.date | None = None) -> QuerySet[FarmerOrderLine]:
