@@ -4,6 +4,9 @@
 {"order_id", "reference", "customer_id", "email", "phone", "delivery_date": "YYYY-MM-DD",
  "placed_at": ISO 8601, "total": "12.50",
  "lines": [{"product_id", "farmer_id", "name", "unit", "quantity", "unit_price", "line_total"}]}
+
+`stock_changed` (written by a farmer's stock adjustment, on the primary; key "product:<id>"):
+{"product_id", "farmer_id", "name", "unit", "quantity_delta", "stock"}
 """
 
 import datetime as dt
@@ -78,3 +81,32 @@ def order_placed_decode(payload: dict) -> OrderPlaced:
     if not order.lines:
         raise MalformedEvent("order_placed payload has no lines")
     return order
+
+
+@dataclass(frozen=True)
+class StockChanged:
+    EVENT_TYPE = "stock_changed"
+
+    product_id: int
+    farmer_id: int
+    name: str
+    unit: str
+    quantity_delta: int
+    stock: int
+
+
+def stock_changed_decode(payload: dict) -> StockChanged:
+    """The adjustment in a `stock_changed` payload, or MalformedEvent naming what is missing or wrong."""
+    try:
+        return StockChanged(
+            product_id=int(payload["product_id"]),
+            farmer_id=int(payload["farmer_id"]),
+            name=str(payload["name"]),
+            unit=str(payload["unit"]),
+            quantity_delta=int(payload["quantity_delta"]),
+            stock=int(payload["stock"]),
+        )
+    except KeyError as exc:
+        raise MalformedEvent(f"stock_changed payload has no {exc.args[0]!r}") from None
+    except (TypeError, ValueError) as exc:
+        raise MalformedEvent(f"stock_changed payload is invalid: {exc}") from None

@@ -1,13 +1,15 @@
 """The inventory-sync and manifests consumer groups: decode the event, call one service."""
 
 from events.clients import Event
-from events.contracts import OrderPlaced, order_placed_decode
-from fulfilment.services import inventory_order_push, manifest_order_add
+from events.contracts import OrderPlaced, StockChanged, order_placed_decode, stock_changed_decode
+from fulfilment.services import inventory_order_push, inventory_stock_push, manifest_order_add
 
 
 def inventory_sync_event_handle(event: Event) -> None:
     if event.type == OrderPlaced.EVENT_TYPE:
         inventory_order_push(event_id=event.id, order=order_placed_decode(event.payload))
+    elif event.type == StockChanged.EVENT_TYPE:
+        inventory_stock_push(event_id=event.id, change=stock_changed_decode(event.payload))
 
 
 def manifests_event_handle(event: Event) -> None:

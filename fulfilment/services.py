@@ -1,12 +1,12 @@
-"""Fulfilment's reactions to orders: stock changes pushed to the farms' warehouses, and each farm's
-delivery manifest for the day kept up to date."""
+"""Fulfilment's reactions to orders and stock adjustments: stock changes pushed to the farms'
+warehouses, and each farm's delivery manifest for the day kept up to date."""
 
 import datetime as dt
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
 
-from events.contracts import OrderPlaced
+from events.contracts import OrderPlaced, StockChanged
 from events.processing import PermanentFailure
 from fulfilment.manifests import manifest_csv, manifest_html
 from fulfilment.models import DeliveryManifest, ManifestLine, WarehouseEndpoint
@@ -36,6 +36,29 @@ def inventory_order_push(*, event_id: str, order: OrderPlaced) -> int:
         }
         warehouse_changes_push(endpoint=endpoint, idempotency_key=f"{event_id}:{endpoint.farmer_id}", body=body)
     return len(endpoints)
+
+
+def inventory_stock_push(*, event_id: str, change: StockChanged) -> int:
+    """Tell the farmer's warehouse (where one is configured) of a stock adjustment made in the
+    admin; returns how many warehouses were told (0 or 1), idempotent as inventory_order_push."""
+    endpoint = WarehouseEndpoint.objects.using("default").filter(farmer_id=change.farmer_id, is_active=True).first()
+    if endpoint is None:
+        return 0
+    body = {
+        "event_id": event_id,
+        "reason": StockChanged.EVENT_TYPE,
+        "changes": [
+            {
+                "product_id": change.product_id,
+                "name": change.name,
+                "unit": change.unit,
+                "quantity_delta": change.quantity_delta,
+                "stock": change.stock,
+            }
+        ],
+    }
+    warehouse_changes_push(endpoint=endpoint, idempotency_key=f"{event_id}:{endpoint.farmer_id}", body=body)
+    return 1
 
 
 def manifest_order_add(*, order: OrderPlaced) -> list[DeliveryManifest]:

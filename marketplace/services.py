@@ -6,7 +6,10 @@ from django.db import transaction
 from django.db.models import F
 from django.utils.text import slugify
 
+from events.contracts import StockChanged
 from marketplace.models import Farmer, Product
+from outbox.services import outbox_record
+from routers.placement import PRIMARY_ALIAS
 from routers.replica import pin_this_request
 
 FARMERS_GROUP = "Farmers"
@@ -54,12 +57,27 @@ def product_stock_adjust(*, product_id: int, by: int) -> int:
     concurrent checkout's take is never lost, and return the new stock.
 
     Stock never goes below zero: an adjustment that would take it there changes nothing and raises
-    StockBelowZero. The farmer who adjusts is pinned to the primary, to see the new figure."""
+    StockBelowZero. The farmer who adjusts is pinned to the primary, to see the new figure. The
+    `stock_changed` event (for the farm's warehouse) commits with the adjustment, or neither does."""
     pin_this_request()
-    with transaction.atomic():
+    with transaction.atomic(using=PRIMARY_ALIAS):
         updated = Product.objects.filter(pk=product_id, stock__gte=-by).update(stock=F("stock") + by)
         if not updated:
             if not Product.objects.filter(pk=product_id).exists():
                 raise Product.DoesNotExist(f"no product {product_id}")
             raise StockBelowZero(f"taking {-by} would leave product {product_id} below zero")
-        return Product.objects.filter(pk=product_id).values_list("stock", flat=True).get()
+        product = Product.objects.only("farmer_id", "name", "unit", "stock").get(pk=product_id)
+        outbox_record(
+            using=PRIMARY_ALIAS,
+            event_type=StockChanged.EVENT_TYPE,
+            key=f"product:{product_id}",
+            payload={
+                "product_id": product.id,
+                "farmer_id": product.farmer_id,
+                "name": product.name,
+                "unit": product.unit,
+                "quantity_delta": by,
+                "stock": product.stock,
+            },
+        )
+        return product.stock

@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import pytest
 
-from events.contracts import order_placed_decode
+from events.contracts import order_placed_decode, stock_changed_decode
 from events.processing import MalformedEvent
 from tests.eventstack import order_placed_payload
 
@@ -38,3 +38,8 @@ def test_a_payload_missing_or_mangling_a_field_is_malformed_and_says_which(chang
 
     with pytest.raises(MalformedEvent, match=reason):
         order_placed_decode(payload)
+
+
+def test_a_stock_changed_payload_missing_a_field_is_malformed_and_says_which():
+    with pytest.raises(MalformedEvent, match="stock_changed payload has no 'stock'"):
+        stock_changed_decode({"product_id": 7, "farmer_id": 1, "name": "Kale", "unit": "bunch", "quantity_delta": 2})

@@ -10,9 +10,9 @@ from django.conf import settings
 from django.core.files.storage import storages
 from django.db import connections, transaction
 
-from events.contracts import order_placed_decode
+from events.contracts import order_placed_decode, stock_changed_decode
 from fulfilment.models import DeliveryManifest, WarehouseEndpoint
-from fulfilment.services import inventory_order_push, manifest_order_add
+from fulfilment.services import inventory_order_push, inventory_stock_push, manifest_order_add
 from tests.eventstack import farmer_create, order_placed_payload
 
 
@@ -94,3 +94,31 @@ def test_stock_changes_go_to_each_farmers_own_warehouse_only(fake_http):
     assert request["body"]["changes"] == [
         {"product_id": 1000, "name": "Heirloom tomatoes 0", "unit": "lb", "quantity_delta": -4}
     ]
+
+
+def stock_change(farmer_id: int, delta: int = 12):
+    return stock_changed_decode(
+        {"product_id": 7, "farmer_id": farmer_id, "name": "Kale", "unit": "bunch", "quantity_delta": delta, "stock": 20}
+    )
+
+
+@pytest.mark.django_db(databases=["default"])
+def test_a_stock_adjustment_goes_to_the_farmers_warehouse(fake_http):
+    farmer = farmer_create()
+    WarehouseEndpoint.objects.create(farmer=farmer, url=fake_http.url)
+
+    told = inventory_stock_push(event_id="ev-2", change=stock_change(farmer.id, delta=12))
+
+    [request] = fake_http.requests
+    assert told == 1
+    assert request["headers"]["Idempotency-Key"] == f"ev-2:{farmer.id}"
+    assert request["body"]["reason"] == "stock_changed"
+    assert request["body"]["changes"] == [
+        {"product_id": 7, "name": "Kale", "unit": "bunch", "quantity_delta": 12, "stock": 20}
+    ]
+
+
+@pytest.mark.django_db(databases=["default"])
+def test_a_stock_adjustment_of_a_farm_without_a_warehouse_tells_nobody(fake_http):
+    assert inventory_stock_push(event_id="ev-3", change=stock_change(farmer_create().id)) == 0
+    assert fake_http.requests == []

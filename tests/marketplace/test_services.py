@@ -7,6 +7,7 @@ from django.db import connection, connections
 
 from marketplace.models import Product
 from marketplace.services import FARMERS_GROUP, StockBelowZero, product_stock_adjust
+from outbox.models import OutboxEvent
 from routers.replica import request_routing
 from tests.marketplace.factories import ProductFactory, farmer_make
 
@@ -31,6 +32,26 @@ def test_an_adjustment_that_would_go_below_zero_changes_nothing():
 
     product.refresh_from_db()
     assert product.stock == 2
+    assert not OutboxEvent.objects.using("default").filter(key=f"product:{product.pk}").exists()
+
+
+@pytest.mark.django_db
+def test_an_adjustment_records_a_stock_changed_event_for_the_farms_warehouse():
+    product = ProductFactory(stock=2, name="Kale", unit="bunch")
+
+    product_stock_adjust(product_id=product.pk, by=5)
+
+    [event] = OutboxEvent.objects.using("default").filter(key=f"product:{product.pk}")
+    assert event.event_type == "stock_changed"
+    assert event.published_at is None
+    assert event.payload == {
+        "product_id": product.pk,
+        "farmer_id": product.farmer_id,
+        "name": "Kale",
+        "unit": "bunch",
+        "quantity_delta": 5,
+        "stock": 7,
+    }
 
 
 def _checkout_take(product_id: int, quantity: int) -> bool:
