@@ -140,6 +140,11 @@ def main() -> None:
             f"  (whole run {total:.1f}s incl. layout settle wait and verify:"
             f" {'PASSED' if verification.passed else 'FAILED'})"
         )
+        print(
+            f"  its copy phase: reading {report.reading:.1f}s (in a thread of its own, beside the writing),"
+            f" waiting for reads {report.read_waits:.1f}s, writing {report.writing:.1f}s,"
+            f" checkpoints {report.checkpointing:.1f}s"
+        )
         print(f"cut-over (re-verify, delete {report.orders:,} orders from the primary): {cutover:.1f}s")
         print(
             f"ratio {rate / copy_rate:.2f} (target >= 0.5) {'ok' if rate >= 0.5 * copy_rate else 'short'};"

@@ -43,14 +43,13 @@ class ShardMove(models.Model):
 
 class ShardMoveProgress(models.Model):
     """The checkpoint of one contiguous range of moving logical shards (one source, one target):
-    everything up to (`copied_logical`, `copied_id`) in (logical shard, id) order is on the target."""
+    every order of the range with an id up to `copied_id` is on the target (batches go in id order)."""
 
     move = models.ForeignKey(ShardMove, on_delete=models.CASCADE, related_name="progress")
     first_logical = models.PositiveIntegerField()
     last_logical = models.PositiveIntegerField()
     source = models.CharField(max_length=40)
     target = models.CharField(max_length=40)
-    copied_logical = models.IntegerField(default=-1)
     copied_id = models.BigIntegerField(default=0)
     orders_copied = models.BigIntegerField(default=0)
     lines_copied = models.BigIntegerField(default=0)

@@ -68,7 +68,7 @@ def test_batches_committed_on_the_target_but_not_checkpointed_are_copied_again_w
     ShardMove.objects.filter(pk=move.pk).update(state="backfilling", watermark_id=2**62)
     move_backfill(move=move, batch_size=400)
     # As if killed after the targets committed and before any checkpoint was written.
-    ShardMoveProgress.objects.update(copied_logical=-1, copied_id=0, orders_copied=0, lines_copied=0, finished=False)
+    ShardMoveProgress.objects.update(copied_id=0, orders_copied=0, lines_copied=0, finished=False)
     out = io.StringIO()
 
     call_command("migrate_to_shards", batch_size=400, stdout=out)
