@@ -8,10 +8,12 @@ Judged by: migrate_to_shards rows/s >= 0.5 x the plain COPY's rows/s (rows = ord
 It runs on a throwaway stack of its own (the test profile's settings, data in .stack/bench-migrate),
 started fresh and stopped at the end. The plain COPY is `COPY (SELECT ...) TO STDOUT` on the primary
 piped (psycopg2 copy_expert through an os.pipe, writer in a thread) into `COPY ... FROM STDIN` on
-the shard, into tables shaped like the real ones (same columns and indexes), one logical-shard
-range per shard. It runs before and after the migration; the faster of the two is the yardstick.
-The migration's rate counts its copy phase (batches, staging, ON CONFLICT inserts, checkpoints);
-its waits for the layout to settle and its verification are printed separately.
+the shard, into tables shaped like the real ones (same columns and indexes; `LIKE` copies no foreign
+key, so COPY checks no line against its order, and the migration skips those checks too where its
+role may: orders/resharding/backfill.py), one logical-shard range per shard. It runs before and
+after the migration; the faster of the two is the yardstick. The migration's rate counts its copy
+phase (batches, staging, ON CONFLICT inserts, checkpoints), whose time per step is printed too; its
+waits for the layout to settle and its verification are printed separately.
 """
 
 import argparse
