@@ -236,12 +236,13 @@ def _batch_write(target: str, batch: Batch, *, commit: bool = True) -> None:
 def _line_order_checks_skip(cursor) -> None:
     """Skip the per-row foreign-key check of each copied line against its order, for this transaction,
     where the role may (a superuser, or one granted SET on session_replication_role, as the role that
-    runs pg_restore --disable-triggers is). At a million orders those checks were a third of the time
-    spent writing. They cannot fail here: a batch's lines come from the same source snapshot as its
-    orders, where the key held, and go in the same target transaction as those orders (or after them,
-    when an earlier run committed the orders); verify compares every line. Unique constraints are
-    indexes, not triggers, and still hold; no other trigger exists on these tables (ENABLE ALWAYS ones
-    would still fire). Without the privilege the checks run, slower and just as correct."""
+    runs pg_restore --disable-triggers is). Measured at a million orders, in id order, they were half
+    the time spent writing (20.7 s against 9.3 s for 2,000,000 rows into one shard). They cannot fail
+    here: a batch's lines come from the same source snapshot as its orders, where the key held, and go
+    in the same target transaction as those orders (or after them, when an earlier run committed the
+    orders); verify compares every line. Unique constraints are indexes, not triggers, and still hold;
+    no other trigger exists on these tables (ENABLE ALWAYS ones would still fire). Without the
+    privilege the checks run, slower and just as correct."""
     cursor.execute(
         "SELECT current_setting('is_superuser') = 'on' OR has_parameter_privilege('session_replication_role', 'SET')"
     )
