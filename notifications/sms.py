@@ -1,9 +1,11 @@
 """Sending text messages through a pluggable provider (settings.SMS_PROVIDER).
 
 `HttpSmsProvider` posts to an SMS gateway's HTTP API; `RecordingSmsProvider` keeps each message in a
-table on the primary instead, inside the consumer's transaction, for development and tests.
+table on the primary instead, for development and tests. Each message carries an idempotency key, the
+same every time it is sent: the gateway, and the recording provider, keep one message per key.
 """
 
+import logging
 from typing import Protocol
 
 import requests
@@ -11,6 +13,8 @@ from django.conf import settings
 from django.utils.module_loading import import_string
 
 from notifications.models import RecordedSms
+
+logger = logging.getLogger(__name__)
 
 
 class SmsDeliveryFailed(RuntimeError):
@@ -22,10 +26,14 @@ class SmsProvider(Protocol):
 
 
 class RecordingSmsProvider:
+    """Records each message once per idempotency key, dropping a resend as a gateway would."""
+
     def send(self, *, to: str, body: str, idempotency_key: str) -> None:
-        RecordedSms.objects.using("default").get_or_create(
+        _, created = RecordedSms.objects.using("default").get_or_create(
             idempotency_key=idempotency_key, defaults={"to": to, "body": body}
         )
+        if not created:
+            logger.info("recording SMS provider: dropped a resend of %s", idempotency_key)
 
 
 class HttpSmsProvider:
