@@ -16,8 +16,6 @@ together close the gap:
   SMTP sink and the recording SMS provider do the same, so each mailbox holds each mail once.
 """
 
-import logging
-
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.template.loader import render_to_string
@@ -26,8 +24,6 @@ from events.contracts import OrderLine, OrderPlaced
 from marketplace.models import Farmer
 from notifications.models import Delivery
 from notifications.sms import sms_provider
-
-logger = logging.getLogger(__name__)
 
 
 def order_placed_notify(*, event_id: str, order: OrderPlaced) -> None:
@@ -38,47 +34,51 @@ def order_placed_notify(*, event_id: str, order: OrderPlaced) -> None:
     """
     sent = set(Delivery.objects.using("default").filter(event_id=event_id).values_list("idempotency_key", flat=True))
     farmers = Farmer.objects.using("default").select_related("user").filter(id__in=order.lines_by_farmer())
-    emails = [_confirmation_email(event_id=event_id, order=order)]
-    emails += [
+    farmer_emails = [
         _farmer_email(event_id=event_id, order=order, farmer=farmer, lines=order.lines_by_farmer()[farmer.id])
         for farmer in farmers
         if farmer.user.email
     ]
     sms_key = f"{event_id}:order-confirmation"
-    if order.phone and sms_key not in sent:
-        sms_provider().send(
-            to=order.phone,
-            body=f"UrbanHarvest: order {order.reference} confirmed for delivery on {order.delivery_date:%a %b %-d}. "
-            f"Total ${order.total}.",
-            idempotency_key=sms_key,
-        )
-        _delivered(event_id=event_id, channel=Delivery.Channel.SMS, recipient=order.phone, idempotency_key=sms_key)
-    unsent = [message for message in emails if message.extra_headers["Message-ID"] not in sent]
-    if not unsent:
-        return
-    # One connection for all of them, each recorded as soon as the server has taken it.
+    # The shopper's confirmation first, then their SMS, then the farmers': each recorded as soon as
+    # the server has taken it, over one SMTP connection opened only if a mail is still to go.
     connection = get_connection()
-    connection.open()
     try:
-        for message in unsent:
-            connection.send_messages([message])
-            _delivered(
-                event_id=event_id,
-                channel=Delivery.Channel.EMAIL,
-                recipient=message.to[0],
-                idempotency_key=message.extra_headers["Message-ID"],
+        _email_send(
+            event_id=event_id,
+            message=_confirmation_email(event_id=event_id, order=order),
+            sent=sent,
+            connection=connection,
+        )
+        if order.phone and sms_key not in sent:
+            sms_provider().send(
+                to=order.phone,
+                body=f"UrbanHarvest: order {order.reference} confirmed for delivery on "
+                f"{order.delivery_date:%a %b %-d}. Total ${order.total}.",
+                idempotency_key=sms_key,
             )
+            _delivered(event_id=event_id, channel=Delivery.Channel.SMS, recipient=order.phone, idempotency_key=sms_key)
+        for message in farmer_emails:
+            _email_send(event_id=event_id, message=message, sent=sent, connection=connection)
     finally:
         connection.close()
 
 
+def _email_send(*, event_id: str, message: EmailMultiAlternatives, sent: set[str], connection) -> None:
+    message_id = message.extra_headers["Message-ID"]
+    if message_id in sent:
+        return
+    connection.open()
+    connection.send_messages([message])
+    _delivered(event_id=event_id, channel=Delivery.Channel.EMAIL, recipient=message.to[0], idempotency_key=message_id)
+
+
 def _delivered(*, event_id: str, channel: str, recipient: str, idempotency_key: str) -> None:
-    _, created = Delivery.objects.using("default").get_or_create(
-        idempotency_key=idempotency_key, defaults={"event_id": event_id, "channel": channel, "recipient": recipient}
+    """Record one delivery: a single INSERT, committed at once (no transaction is open)."""
+    Delivery.objects.using("default").bulk_create(
+        [Delivery(event_id=event_id, channel=channel, recipient=recipient, idempotency_key=idempotency_key)],
+        ignore_conflicts=True,
     )
-    if not created:
-        # Another member of the group sent it meanwhile (a rebalance); the receiver drops the copy.
-        logger.warning("notifications: %s sent twice; the receiver deduplicates it", idempotency_key)
 
 
 def _email(*, event_id: str, kind: str, to: str, subject: str, template: str, context: dict) -> EmailMultiAlternatives:
