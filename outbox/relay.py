@@ -64,12 +64,13 @@ def outbox_publish_batch(
     until every message is in the producer, so batches enter the producer in the order they were
     claimed.
     """
-    # The claim polls every database several times a second: traced, it would start a trace of its
-    # own each time.
-    with transaction.atomic(using=using), suppress_instrumentation(), connections[using].cursor() as cursor:
+    with transaction.atomic(using=using), connections[using].cursor() as cursor:
         with turn or contextlib.nullcontext():
-            cursor.execute(_CLAIM_SQL, [batch_size])
-            rows = cursor.fetchall()
+            # The claim polls every database several times a second: traced, it would start a trace
+            # of its own each time. The sends are traced, each in its event's trace.
+            with suppress_instrumentation():
+                cursor.execute(_CLAIM_SQL, [batch_size])
+                rows = cursor.fetchall()
             futures = [_publish(producer, *row) for row in rows]
         if not rows:
             return 0
@@ -77,7 +78,8 @@ def outbox_publish_batch(
         deadline = time.monotonic() + settings.KAFKA_REQUEST_TIMEOUT_MS / 1000
         for future in futures:
             future.get(timeout=max(0.0, deadline - time.monotonic()))
-        cursor.execute(_MARK_SQL, [timezone.now(), [row[0] for row in rows]])
+        with suppress_instrumentation():
+            cursor.execute(_MARK_SQL, [timezone.now(), [row[0] for row in rows]])
     return len(rows)
 
 
