@@ -76,18 +76,26 @@ def event_process(*, group: str, event: Event, handler: Handler) -> bool:
     return True
 
 
+_LOCK_THEN_CHECK_SQL = (
+    "SELECT pg_advisory_lock(hashtextextended(%s, 0)); SELECT EXISTS (SELECT 1 FROM"  # noqa: S608
+    f' {ProcessedEvent._meta.db_table} WHERE "group" = %s AND event_id = %s)'
+)
+
+
 def _event_process_step_by_step(*, group: str, event: Event, handler: Handler) -> bool:
+    lock = [f"{group}:{event.id}"]
     with connections["default"].cursor() as cursor:
         # A session lock: it goes with the connection if the process dies, and stays held while the
-        # handler commits its records one by one.
-        cursor.execute("SELECT pg_advisory_lock(hashtextextended(%s, 0))", [f"{group}:{event.id}"])
+        # handler commits its records one by one. Each statement sees what committed before it ran,
+        # so the check after the lock sees a row another member committed while we waited.
+        cursor.execute(_LOCK_THEN_CHECK_SQL, [*lock, group, event.id])
         try:
-            if event_processed(group=group, event_id=event.id):
+            if cursor.fetchone()[0]:
                 return False
             handler(event)
             _processed_insert(group=group, event=event)
         finally:
-            cursor.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", [f"{group}:{event.id}"])
+            cursor.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", lock)
     return True
 
 

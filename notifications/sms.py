@@ -10,6 +10,7 @@ from typing import Protocol
 
 import requests
 from django.conf import settings
+from django.db import connections
 from django.utils.module_loading import import_string
 
 from notifications.models import RecordedSms
@@ -25,14 +26,20 @@ class SmsProvider(Protocol):
     def send(self, *, to: str, body: str, idempotency_key: str) -> None: ...
 
 
+_RECORD_SQL = (
+    f'INSERT INTO {RecordedSms._meta.db_table} ("to", body, idempotency_key, recorded_at)'  # noqa: S608
+    " VALUES (%s, %s, %s, now()) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id"
+)
+
+
 class RecordingSmsProvider:
     """Records each message once per idempotency key, dropping a resend as a gateway would."""
 
     def send(self, *, to: str, body: str, idempotency_key: str) -> None:
-        _, created = RecordedSms.objects.using("default").get_or_create(
-            idempotency_key=idempotency_key, defaults={"to": to, "body": body}
-        )
-        if not created:
+        with connections["default"].cursor() as cursor:
+            cursor.execute(_RECORD_SQL, [to, body, idempotency_key])
+            recorded = cursor.fetchone() is not None
+        if not recorded:
             logger.info("recording SMS provider: dropped a resend of %s", idempotency_key)
 
 
