@@ -1,5 +1,9 @@
 """A local SMTP server that accepts every message and files it in a Maildir, for development and tests.
 
+Like a real mail store (Gmail, for one), it files a message once per Message-ID and recipients: a
+copy sent again is accepted (so the sender does not retry it) and dropped, with a line in the log.
+That is the receiver's half of sending each notification once (see notifications.services).
+
 Run as `python -m devstack.smtp_sink --port PORT --maildir DIR`; it stops on SIGTERM.
 """
 
@@ -13,16 +17,32 @@ from pathlib import Path
 
 from aiosmtpd.controller import Controller
 
+DROPPED = "smtp sink: dropped a copy of"
+
 
 class MaildirHandler:
     def __init__(self, maildir: Path):
         self.box = mailbox.Maildir(maildir, create=True)
+        # What is filed already, so a restarted sink still knows (messages without a Message-ID are
+        # always filed: nothing tells their copies apart).
+        self.filed = {_identity(message["Message-ID"], message["X-Envelope-To"]) for message in self.box} - {None}
 
     async def handle_DATA(self, server, session, envelope) -> str:
         message = message_from_bytes(envelope.original_content, policy=default_policy)
-        message["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)
+        recipients = ", ".join(envelope.rcpt_tos)
+        identity = _identity(message["Message-ID"], recipients)
+        if identity is not None and identity in self.filed:
+            print(f"{DROPPED} {message['Message-ID']} to {recipients}", flush=True)
+            return "250 Message accepted for delivery"
+        message["X-Envelope-To"] = recipients
         self.box.add(mailbox.MaildirMessage(message))
+        if identity is not None:
+            self.filed.add(identity)
         return "250 Message accepted for delivery"
+
+
+def _identity(message_id: str | None, recipients: str | None) -> tuple[str, str] | None:
+    return (message_id.strip(), recipients or "") if message_id else None
 
 
 def read_messages(maildir: Path) -> list[mailbox.MaildirMessage]:

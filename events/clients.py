@@ -71,6 +71,7 @@ def producer_build() -> KafkaProducer:
         acks="all",
         enable_idempotence=True,
         linger_ms=settings.KAFKA_LINGER_MS,
+        compression_type=settings.KAFKA_COMPRESSION_TYPE,
         max_block_ms=settings.KAFKA_REQUEST_TIMEOUT_MS,
         request_timeout_ms=settings.KAFKA_REQUEST_TIMEOUT_MS,
         delivery_timeout_ms=settings.KAFKA_REQUEST_TIMEOUT_MS * 2,

@@ -48,24 +48,66 @@ def event_decode(record: ConsumerRecord) -> Event:
     return Event(id=event_id, type=event_type, key=key, payload=payload, headers=headers)
 
 
+def records_each_effect(handler: Handler) -> Handler:
+    """Mark `handler` as one whose effects are outside our databases (mail, SMS) and which records
+    each of them as it happens: `event_process` runs it outside a transaction, so each record commits
+    at once, rather than with the processed-event row after every effect has happened."""
+    handler.records_each_effect = True
+    return handler
+
+
 def event_process(*, group: str, event: Event, handler: Handler) -> bool:
     """Run `handler` for `event` unless `group` already has; True if it ran now.
 
     Invariant: the processed-event row and the handler's own writes on the primary commit together,
     so a redelivered event takes effect once. The row is inserted first: a second member of the group
     handling the same event at the same moment (during a rebalance) waits on it, then skips.
+
+    A handler marked `records_each_effect` runs outside the transaction instead, under a lock on the
+    event that a second member waits on the same way; the processed-event row follows its last
+    effect, and a redelivery after a crash runs it again to do whatever it had not recorded.
     """
+    if getattr(handler, "records_each_effect", False):
+        return _event_process_step_by_step(group=group, event=event, handler=handler)
     with transaction.atomic(using="default"):
-        with connections["default"].cursor() as cursor:
-            cursor.execute(
-                f'INSERT INTO {ProcessedEvent._meta.db_table} ("group", event_id, event_type, processed_at)'  # noqa: S608
-                " VALUES (%s, %s, %s, now()) ON CONFLICT DO NOTHING RETURNING id",
-                [group, event.id, event.type],
-            )
-            if cursor.fetchone() is None:
-                return False
+        if not _processed_insert(group=group, event=event):
+            return False
         handler(event)
     return True
+
+
+_LOCK_THEN_CHECK_SQL = (
+    "SELECT pg_advisory_lock(hashtextextended(%s, 0)); SELECT EXISTS (SELECT 1 FROM"  # noqa: S608
+    f' {ProcessedEvent._meta.db_table} WHERE "group" = %s AND event_id = %s)'
+)
+
+
+def _event_process_step_by_step(*, group: str, event: Event, handler: Handler) -> bool:
+    lock = [f"{group}:{event.id}"]
+    with connections["default"].cursor() as cursor:
+        # A session lock: it goes with the connection if the process dies, and stays held while the
+        # handler commits its records one by one. Each statement sees what committed before it ran,
+        # so the check after the lock sees a row another member committed while we waited.
+        cursor.execute(_LOCK_THEN_CHECK_SQL, [*lock, group, event.id])
+        try:
+            if cursor.fetchone()[0]:
+                return False
+            handler(event)
+            _processed_insert(group=group, event=event)
+        finally:
+            cursor.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", lock)
+    return True
+
+
+def _processed_insert(*, group: str, event: Event) -> bool:
+    """Insert the processed-event row; False if it was there already."""
+    with connections["default"].cursor() as cursor:
+        cursor.execute(
+            f'INSERT INTO {ProcessedEvent._meta.db_table} ("group", event_id, event_type, processed_at)'  # noqa: S608
+            " VALUES (%s, %s, %s, now()) ON CONFLICT DO NOTHING RETURNING id",
+            [group, event.id, event.type],
+        )
+        return cursor.fetchone() is not None
 
 
 def event_processed(*, group: str, event_id: str) -> bool:

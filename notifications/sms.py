@@ -1,16 +1,21 @@
 """Sending text messages through a pluggable provider (settings.SMS_PROVIDER).
 
 `HttpSmsProvider` posts to an SMS gateway's HTTP API; `RecordingSmsProvider` keeps each message in a
-table on the primary instead, inside the consumer's transaction, for development and tests.
+table on the primary instead, for development and tests. Each message carries an idempotency key, the
+same every time it is sent: the gateway, and the recording provider, keep one message per key.
 """
 
+import logging
 from typing import Protocol
 
 import requests
 from django.conf import settings
+from django.db import connections
 from django.utils.module_loading import import_string
 
 from notifications.models import RecordedSms
+
+logger = logging.getLogger(__name__)
 
 
 class SmsDeliveryFailed(RuntimeError):
@@ -21,11 +26,21 @@ class SmsProvider(Protocol):
     def send(self, *, to: str, body: str, idempotency_key: str) -> None: ...
 
 
+_RECORD_SQL = (
+    f'INSERT INTO {RecordedSms._meta.db_table} ("to", body, idempotency_key, recorded_at)'  # noqa: S608
+    " VALUES (%s, %s, %s, now()) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id"
+)
+
+
 class RecordingSmsProvider:
+    """Records each message once per idempotency key, dropping a resend as a gateway would."""
+
     def send(self, *, to: str, body: str, idempotency_key: str) -> None:
-        RecordedSms.objects.using("default").get_or_create(
-            idempotency_key=idempotency_key, defaults={"to": to, "body": body}
-        )
+        with connections["default"].cursor() as cursor:
+            cursor.execute(_RECORD_SQL, [to, body, idempotency_key])
+            recorded = cursor.fetchone() is not None
+        if not recorded:
+            logger.info("recording SMS provider: dropped a resend of %s", idempotency_key)
 
 
 class HttpSmsProvider:

@@ -4,8 +4,16 @@ Several relays can run at once: each claims a batch with `FOR UPDATE SKIP LOCKED
 claimed by one relay at a time, and keeps its lock until the broker has acknowledged every message
 of the batch. A crash after the acknowledgement but before the commit publishes the batch again;
 consumers deduplicate by event id, so delivery is at least once and takes effect once.
+
+Within one relay, each database has `BATCHES_IN_FLIGHT` batches going at once: while one waits for
+its acknowledgements and marks its rows, the next is claimed and sent. Claim-and-send takes turns
+(`turn`), so a later batch's messages always follow an earlier batch's into the producer, and one
+order's events (all on one database) reach their partition in order. A batch that fails is retried
+after the batch behind it went out, so only then can an order's events arrive out of order.
 """
 
+import contextlib
+import json
 import logging
 import threading
 import time
@@ -14,9 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import DatabaseError, close_old_connections, transaction
-from django.db.models import TextField
-from django.db.models.functions import Cast
+from django.db import DatabaseError, close_old_connections, connections, transaction
 from django.utils import timezone
 from kafka import KafkaProducer
 from kafka.errors import KafkaError
@@ -32,48 +38,63 @@ from urbanharvest import telemetry
 logger = logging.getLogger(__name__)
 
 
-def outbox_publish_batch(*, using: str, producer: KafkaProducer, batch_size: int) -> int:
+# The claim and the mark are one statement each, in the table's own terms: the payload leaves as the
+# database's JSON text (parsing it only to serialise it again would cost more than the claim) and the
+# ids as text, so no row becomes a Python object on the way from the outbox to the producer.
+_CLAIM_SQL = f"""
+    SELECT id::text, topic, key, event_type, headers::text, payload::text FROM {OutboxEvent._meta.db_table}
+    WHERE published_at IS NULL ORDER BY created_at LIMIT %s FOR UPDATE SKIP LOCKED
+"""  # noqa: S608
+_MARK_SQL = f"UPDATE {OutboxEvent._meta.db_table} SET published_at = %s WHERE id = ANY(%s::uuid[])"  # noqa: S608
+
+
+# Two batches per database: one claimed and sent while the other waits for its acknowledgements and
+# its mark. More would only add connections, as the sending itself does not run in parallel.
+BATCHES_IN_FLIGHT = 2
+
+
+def outbox_publish_batch(
+    *, using: str, producer: KafkaProducer, batch_size: int, turn: contextlib.AbstractContextManager | None = None
+) -> int:
     """Publish up to `batch_size` of the oldest unpublished events on `using`; returns how many.
 
     Invariant: a row is marked published only after the broker acknowledged its message (acks=all);
-    if any send fails, the whole batch stays unpublished and is retried.
+    if any send fails, the whole batch stays unpublished and is retried. Three round trips a batch:
+    claim, mark, commit. `turn`, shared by the batches in flight on `using`, is held from the claim
+    until every message is in the producer, so batches enter the producer in the order they were
+    claimed.
     """
-    with transaction.atomic(using=using):
-        # The payload goes out as the database's own JSON text: parsing it into Python only to
-        # serialise it again would cost more than the claim itself. The claim polls every database
-        # several times a second: traced, it would start a trace of its own each time.
-        with suppress_instrumentation():
-            rows = list(
-                OutboxEvent.objects.using(using)
-                .select_for_update(skip_locked=True)
-                .filter(published_at__isnull=True)
-                .order_by("created_at")
-                .annotate(payload_json=Cast("payload", TextField()))
-                .values_list("id", "topic", "key", "event_type", "headers", "payload_json")[:batch_size]
-            )
+    with transaction.atomic(using=using), connections[using].cursor() as cursor:
+        with turn or contextlib.nullcontext():
+            # The claim polls every database several times a second: traced, it would start a trace
+            # of its own each time. The sends are traced, each in its event's trace.
+            with suppress_instrumentation():
+                cursor.execute(_CLAIM_SQL, [batch_size])
+                rows = cursor.fetchall()
+            futures = [_publish(producer, *row) for row in rows]
         if not rows:
             return 0
-        futures = [_publish(producer, *row) for row in rows]
         # Wait for this batch's acknowledgements only (other relay threads share the producer).
         deadline = time.monotonic() + settings.KAFKA_REQUEST_TIMEOUT_MS / 1000
         for future in futures:
             future.get(timeout=max(0.0, deadline - time.monotonic()))
         with suppress_instrumentation():
-            OutboxEvent.objects.using(using).filter(id__in=[row[0] for row in rows]).update(published_at=timezone.now())
+            cursor.execute(_MARK_SQL, [timezone.now(), [row[0] for row in rows]])
     return len(rows)
 
 
 def _publish(
-    producer: KafkaProducer, event_id: object, topic: str, key: str, event_type: str, headers: dict, payload_json: str
+    producer: KafkaProducer, event_id: str, topic: str, key: str, event_type: str, headers_json: str, payload_json: str
 ) -> FutureRecordMetadata:
     """Send one event, in the trace of the request that recorded it."""
+    headers = json.loads(headers_json)
     with telemetry.publish_span(topic=topic, key=key, event_type=event_type, headers=headers):
         return producer.send(
             topic,
             key=key.encode(),
             value=payload_json.encode(),
             headers=event_headers(
-                event_id=str(event_id), event_type=event_type, extra=telemetry.headers_without_trace_context(headers)
+                event_id=event_id, event_type=event_type, extra=telemetry.headers_without_trace_context(headers)
             ),
         )
 
@@ -89,8 +110,11 @@ class OutboxRelay:
         self.published = 0
         self._producer: KafkaProducer | None = None
         self._pruned_at = 0.0
-        # One thread per database, so one database's claim and mark overlap the others' sending.
-        self._workers = ThreadPoolExecutor(max_workers=len(self.aliases), thread_name_prefix="relay")
+        # Threads per database, so its claims and marks overlap sending (its own and the others').
+        self._turns = {alias: threading.Lock() for alias in self.aliases}
+        self._workers = ThreadPoolExecutor(
+            max_workers=len(self.aliases) * BATCHES_IN_FLIGHT, thread_name_prefix="relay"
+        )
 
     def run(self) -> None:
         backoff = settings.KAFKA_RETRY_BACKOFF_S
@@ -116,12 +140,17 @@ class OutboxRelay:
         self.report(f"relay: stopped after publishing {self.published} events")
 
     def drain_once(self) -> int:
-        """One batch from each database, in parallel; a database that is down does not hold up the
-        others, and a broker error is raised once every batch has settled."""
+        """Drain each database, in parallel, until it has no more events than a short batch; a
+        database that is down does not hold up the others, and a broker error is raised once every
+        database's drain has settled."""
         assert self._producer is not None
-        batches = {alias: self._workers.submit(self._drain_alias, alias) for alias in self.aliases}
+        batches = [
+            (alias, self._workers.submit(self._drain_alias, alias))
+            for alias in self.aliases
+            for _ in range(BATCHES_IN_FLIGHT)
+        ]
         published, broker_error = 0, None
-        for alias, batch in batches.items():
+        for alias, batch in batches:
             try:
                 published += batch.result()
             except DatabaseError as exc:
@@ -134,8 +163,18 @@ class OutboxRelay:
         return published
 
     def _drain_alias(self, alias: str) -> int:
+        """Batch after batch until one comes back short: a database with a backlog keeps its thread
+        busy rather than waiting at every batch for the slowest of the others."""
         close_old_connections()
-        return outbox_publish_batch(using=alias, producer=self._producer, batch_size=self.batch_size)
+        published = 0
+        while not self.stopping.is_set():
+            batch = outbox_publish_batch(
+                using=alias, producer=self._producer, batch_size=self.batch_size, turn=self._turns[alias]
+            )
+            published += batch
+            if batch < self.batch_size:
+                break
+        return published
 
     def prune_if_due(self) -> None:
         now = timezone.now().timestamp()

@@ -7,7 +7,7 @@ from kafka.consumer.fetcher import ConsumerRecord
 
 from events.clients import Event, event_headers, event_value
 from events.models import ProcessedEvent
-from events.processing import MalformedEvent, event_decode, event_process
+from events.processing import MalformedEvent, event_decode, event_process, records_each_effect
 from notifications.models import RecordedSms
 
 
@@ -86,3 +86,21 @@ def test_a_failing_handler_leaves_no_trace_so_the_retry_runs_it_again():
     assert not ProcessedEvent.objects.filter(event_id=delivered.id).exists()
     assert not RecordedSms.objects.filter(idempotency_key=delivered.id).exists()
     assert event_process(group="notifications", event=delivered, handler=lambda e: None) is True
+
+
+@pytest.mark.django_db(databases=["default"])
+def test_a_handler_recording_each_effect_keeps_those_it_recorded_when_a_later_one_fails():
+    delivered = event()
+
+    @records_each_effect
+    def fails_after_one_effect(e: Event) -> None:
+        RecordedSms.objects.create(to="+1555", body="sent", idempotency_key=e.id)
+        raise ConnectionError("SMTP server went away")
+
+    with pytest.raises(ConnectionError):
+        event_process(group="notifications", event=delivered, handler=fails_after_one_effect)
+
+    assert RecordedSms.objects.filter(idempotency_key=delivered.id).exists()
+    assert not ProcessedEvent.objects.filter(event_id=delivered.id).exists()
+    assert event_process(group="notifications", event=delivered, handler=records_each_effect(lambda e: None)) is True
+    assert event_process(group="notifications", event=delivered, handler=records_each_effect(lambda e: None)) is False

@@ -4,7 +4,7 @@ import pytest
 from django.core import mail
 
 from events.contracts import order_placed_decode
-from notifications.models import RecordedSms
+from notifications.models import Delivery, RecordedSms
 from notifications.services import order_placed_notify
 from tests.eventstack import farmer_create, order_placed_payload
 
@@ -36,3 +36,29 @@ def test_an_order_without_a_phone_number_sends_no_sms_and_a_farmer_without_email
 
     assert [message.to for message in mail.outbox] == [[payload["email"]]]
     assert not RecordedSms.objects.exists()
+
+
+@pytest.mark.django_db(databases=["default"])
+def test_an_event_handled_again_sends_only_what_has_no_delivery_record():
+    farmer = farmer_create()
+    payload = order_placed_payload(farmers=[farmer], phone="+15550199")
+    event_id = "3d0c9a52-77b4-4f8e-9a0e-5c1d2e3f4a5b"
+    # As if a consumer died right after the mail server took the confirmation and recorded it.
+    Delivery.objects.create(
+        event_id=event_id,
+        channel="email",
+        recipient=payload["email"],
+        idempotency_key=f"<{event_id}.confirmation@urbanharvest>",
+    )
+
+    order_placed_notify(event_id=event_id, order=order_placed_decode(payload))
+    order_placed_notify(event_id=event_id, order=order_placed_decode(payload))
+
+    assert [message.to for message in mail.outbox] == [[farmer.user.email]]
+    assert mail.outbox[0].extra_headers["Message-ID"] == f"<{event_id}.farmer-{farmer.id}@urbanharvest>"
+    assert RecordedSms.objects.filter(to="+15550199").count() == 1
+    assert sorted(Delivery.objects.filter(event_id=event_id).values_list("channel", flat=True)) == [
+        "email",
+        "email",
+        "sms",
+    ]

@@ -1,11 +1,15 @@
 """The relay against the real broker and databases: what it publishes, and that several relays at
 once publish each event once."""
 
+import json
+
 import pytest
+from django.db import transaction
 
 from events.clients import producer_build, topics_ensure
 from outbox.models import OutboxEvent
 from outbox.relay import outbox_publish_batch
+from outbox.services import outbox_record
 from routers.placement import Placement, aliases_for
 from tests.eventstack import (
     TopicReader,
@@ -73,3 +77,24 @@ def test_several_relays_at_once_publish_each_event_exactly_once(processes):
     for relay in relays:
         wait_for(lambda relay=relay: "relay: publishing from" in relay.output(), timeout=30, what="each relay to run")
     assert [relay.terminate() for relay in relays] == [0, 0, 0]
+
+
+@pytest.mark.django_db(databases=ALL, transaction=True)
+def test_one_relay_keeps_each_orders_events_in_order_across_the_batches_it_has_in_flight(processes):
+    orders = [str(order_id) for order_id in range(9_000_001, 9_000_006)]
+    for step in range(40):
+        for key in orders:
+            with transaction.atomic(using="shard_0"):
+                outbox_record(using="shard_0", event_type="order_step", key=key, payload={"step": step})
+    reader = TopicReader()
+
+    processes("relay_outbox", "--batch-size", "7")
+    wait_for(lambda: unpublished_count(["shard_0"]) == 0, timeout=60, what="the outbox to drain")
+
+    records = reader.read_until(lambda rs: sum(r.key.decode() in orders for r in rs) >= 200, timeout=30)
+    reader.close()
+    steps: dict[str, list[int]] = {key: [] for key in orders}
+    for record in sorted(records, key=lambda r: (r.partition, r.offset)):
+        if record.key.decode() in steps:
+            steps[record.key.decode()].append(json.loads(record.value)["step"])
+    assert steps == {key: list(range(40)) for key in orders}
