@@ -4,7 +4,12 @@
 
 On the dev profile of the local stack (started if needed) with the demo catalog (`seed_demo`), one
 gunicorn serves both the real pages and a minimal view returning a page of the same size from
-memory (bench/urls.py). Each figure is measured in the same run, side by side:
+memory (bench/urls.py). Tracing is on as the chosen `--traces` configuration has it (printed with the
+figures): `sampled` (the default, as a deployment runs: OTLP/HTTP through the batch processor to a
+collector, here a sink in this process, heads sampled with OTEL_TRACES_SAMPLER=parentbased_traceidratio
+at `--sample-ratio`), `otlp` (the same, every request traced), `file` (as `make run` has it: every
+span written to the dev stack's traces file) or `none`. Each figure is measured in the same run, side
+by side:
 - product list and product detail: requests/s, p50 and p99, and the ratio to the floor's requests/s
   (target >= 0.5);
 - under a mixed load (shoppers browsing and searching, one shopper ordering through the cart and
@@ -15,6 +20,7 @@ memory (bench/urls.py). Each figure is measured in the same run, side by side:
 
 import argparse
 import http.client
+import http.server
 import multiprocessing
 import os
 import random
@@ -23,6 +29,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -43,6 +50,44 @@ CATALOG_READS = (
 PRODUCT_LINK = re.compile(r'href="(/farms/[\w-]+/[\w-]+/)"')
 FARMER_PASSWORD = "harvest-demo"
 CHECKOUT_DETAILS = {"email": "bench@example.com", "phone": "555 0100 200", "method": "address", "address": "1 Main St"}
+
+
+TRACES = ("sampled", "otlp", "file", "none")
+
+
+class SpanSink(http.server.ThreadingHTTPServer):
+    """An OTLP/HTTP collector that counts the spans it is sent and keeps none of them."""
+
+    def __init__(self) -> None:
+        self.spans = 0
+        super().__init__(("127.0.0.1", 0), self._Handler)
+        self.url = f"http://127.0.0.1:{self.server_port}"
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+    class _Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+
+            export = ExportTraceServiceRequest.FromString(self.rfile.read(int(self.headers["Content-Length"])))
+            self.server.spans += sum(len(scope.spans) for rs in export.resource_spans for scope in rs.scope_spans)
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args) -> None:
+            pass
+
+
+def tracing_env(traces: str, ratio: float, sink: SpanSink | None) -> tuple[dict[str, str], str]:
+    """The web workers' tracing environment for a `--traces` choice, and how to print it."""
+    if traces == "file":
+        return {"TRACES_EXPORTER": "file"}, "every span to the dev stack's traces file (make run)"
+    if traces == "none":
+        return {"TRACES_EXPORTER": "none"}, "instrumented, no exporter"
+    otlp = {"OTEL_EXPORTER_OTLP_ENDPOINT": sink.url, "TRACES_EXPORTER": "otlp"}
+    if traces == "otlp":
+        return {**otlp, "OTEL_TRACES_SAMPLER": "parentbased_always_on"}, "OTLP/HTTP, batch processor, every trace"
+    sampler = {"OTEL_TRACES_SAMPLER": "parentbased_traceidratio", "OTEL_TRACES_SAMPLER_ARG": str(ratio)}
+    return {**otlp, **sampler}, f"OTLP/HTTP, batch processor, parentbased_traceidratio {ratio:g}"
 
 
 def manage(*args: str) -> None:
@@ -200,6 +245,8 @@ def main() -> None:
     parser.add_argument(
         "--order-pause", type=float, default=1.0, help="seconds the ordering shopper waits between orders"
     )
+    parser.add_argument("--traces", choices=TRACES, default="sampled", help="tracing configuration (see above)")
+    parser.add_argument("--sample-ratio", type=float, default=0.1, help="share traced by --traces sampled")
     args = parser.parse_args()
 
     profile = config.profile("dev")
@@ -212,11 +259,20 @@ def main() -> None:
     stack.primary(profile).fetch_one("CREATE EXTENSION IF NOT EXISTS pg_stat_statements", dbname=config.DATABASE_NAME)
 
     port = free_port()
-    env = {**os.environ, "WEB_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": str(args.workers), "LOG_LEVEL": "WARNING"}
+    sink = SpanSink() if args.traces in ("sampled", "otlp") else None
+    tracing, tracing_label = tracing_env(args.traces, args.sample_ratio, sink)
+    env = {
+        **os.environ,
+        **tracing,
+        "WEB_BIND": f"127.0.0.1:{port}",
+        "WEB_CONCURRENCY": str(args.workers),
+        "LOG_LEVEL": "WARNING",
+    }
     gunicorn_conf = str(ROOT / "urbanharvest" / "gunicorn.conf.py")
     log_path = profile.logs / "bench-catalog-web.log"
     log = log_path.open("w")  # gunicorn writes it until the finally below
     command = [sys.executable, "-m", "gunicorn", "-c", gunicorn_conf]
+    load_before = " ".join(f"{load:.2f}" for load in os.getloadavg())
     server = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     try:
         if not wait_until(lambda: port_open(port), timeout=30):
@@ -252,6 +308,9 @@ def main() -> None:
     print(
         f"\ncatalog of {args.products} products; gunicorn {args.workers} workers; {args.concurrency} client processes"
     )
+    print(f"tracing: {tracing_label}" + (f"; {sink.spans} spans exported" if sink else ""))
+    load_after = " ".join(f"{load:.2f}" for load in os.getloadavg())
+    print(f"load average (1, 5, 15 min): {load_before} before the run, {load_after} after (2 cores, shared)")
     print(f"pages: list {list_size / 1024:.1f} KiB, detail {detail_size / 1024:.1f} KiB (floor pages the same size)")
     print(f"{'':<16}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}")
     for name, figure in figures.items():

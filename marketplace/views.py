@@ -1,5 +1,6 @@
 """The storefront: thin views over the catalog selectors (their results and rendered fragments kept
-briefly by marketplace/fragments.py) and the session cart."""
+briefly by marketplace/fragments.py, whole pages for visitors with nothing personal on them by
+marketplace/pages.py) and the session cart."""
 
 from dataclasses import dataclass
 
@@ -14,6 +15,7 @@ from marketplace.cart import cart_items, cart_set
 from marketplace.forms import CartAddForm, CartLineForm, ProductSearchForm
 from marketplace.fragments import catalog_cached
 from marketplace.models import Product
+from marketplace.pages import kept_for_everyone
 
 
 def _categories() -> list:
@@ -25,6 +27,7 @@ def _page_number(request: HttpRequest) -> str:
 
 
 @require_GET
+@kept_for_everyone
 def home(request: HttpRequest) -> HttpResponse:
     newest = catalog_cached(
         ("home_newest",),
@@ -34,6 +37,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@kept_for_everyone
 def product_list(request: HttpRequest) -> HttpResponse:
     form = ProductSearchForm(request.GET)
     categories = _categories()
@@ -80,6 +84,7 @@ def _product_page(*, farmer_slug: str, product_slug: str) -> ProductPage:
 
 
 @require_GET
+@kept_for_everyone
 def product_detail(request: HttpRequest, farmer_slug: str, product_slug: str) -> HttpResponse:
     page = catalog_cached(
         ("product_page", farmer_slug, product_slug),
@@ -95,12 +100,14 @@ def product_detail(request: HttpRequest, farmer_slug: str, product_slug: str) ->
 
 
 @require_GET
+@kept_for_everyone
 def farmer_list(request: HttpRequest) -> HttpResponse:
     farmers = catalog_cached(("farm_directory",), selectors.farmer_list)
     return render(request, "marketplace/farmer_list.html", {"farmers": farmers})
 
 
 @require_GET
+@kept_for_everyone
 def farmer_detail(request: HttpRequest, slug: str) -> HttpResponse:
     farmer = catalog_cached(("farmer", slug), lambda: selectors.farmer_get(slug=slug))
     page_number = _page_number(request)

@@ -95,10 +95,11 @@ def catalog_statements(test_stack, replica_caught_up):
 
 @pytest.fixture(autouse=True)
 def catalog_cache_cleared():
-    """Cached catalog fragments from one test's data must not show in the next test's pages."""
-    from django.core.cache import cache
+    """Cached catalog fragments and pages from one test's data must not show in the next test's pages."""
+    from django.core.cache import caches
 
-    cache.clear()
+    for cache in caches.all(initialized_only=False):
+        cache.clear()
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -84,6 +84,9 @@ DATABASES["replica"] = {
 }
 # A replica that stops answering must cost a page little before it falls back to the primary.
 DATABASES["replica"]["OPTIONS"] = {"connect_timeout": env_int("REPLICA_CONNECT_TIMEOUT", 2)}
+# No `SELECT 1` round trip before each request's first replica query: the router checks the replica
+# itself, and a read that fails on a dead connection is answered from the primary (routers/middleware.py).
+DATABASES["replica"]["CONN_HEALTH_CHECKS"] = False
 for _index, _url in enumerate(env_list("SHARD_DATABASE_URLS")):
     DATABASES[f"shard_{_index}"] = _database(_url)
     # A shard that does not answer must fail its customers' checkouts fast (a 503), not hang them.
@@ -102,9 +105,25 @@ REPLICA_MAX_LAG_SECONDS = float(env("REPLICA_MAX_LAG_SECONDS", "5"))
 REPLICA_PIN_SECONDS = env_int("REPLICA_PIN_SECONDS", 15)
 REPLICA_HEALTH_CHECK_SECONDS = float(env("REPLICA_HEALTH_CHECK_SECONDS", "2"))
 REPLICA_PRIMARY_PATHS = ["/admin/"]
-# Storefront fragments kept for shoppers who may read lagging data anyway (marketplace/fragments.py);
-# within REPLICA_MAX_LAG_SECONDS together with the replica's lag; 0 turns it off.
-CATALOG_CACHE_SECONDS = float(env("CATALOG_CACHE_SECONDS", "2"))
+# Storefront fragments and pages kept for shoppers who may read lagging data anyway
+# (marketplace/fragments.py, marketplace/pages.py); within REPLICA_MAX_LAG_SECONDS together with the
+# replica's lag and how stale its last measure may be (REPLICA_HEALTH_CHECK_SECONDS); 0 turns it off.
+CATALOG_CACHE_SECONDS = float(env("CATALOG_CACHE_SECONDS", "3"))
+# Fragments stay in each process's memory. Whole pages are shared by the web workers of one host when
+# PAGE_CACHE_DIR names a folder for them (best on a RAM-backed file system), else each keeps its own.
+PAGE_CACHE_DIR = env("PAGE_CACHE_DIR", "")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "pages": (
+        {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": PAGE_CACHE_DIR,
+            "OPTIONS": {"MAX_ENTRIES": 10000},
+        }
+        if PAGE_CACHE_DIR
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "pages"}
+    ),
+}
 
 ORDERS_SHARDED = env_bool("ORDERS_SHARDED", True)
 # Ranges of logical shards -> shard alias ("0-511=shard_0,512-1023=shard_1"); empty: an even split.

@@ -1,0 +1,113 @@
+"""Whole pages kept for visitors with nothing personal on them: each still gets their own CSRF token,
+and nobody with a session, a cart, a login or a read-your-writes pin ever gets a kept page."""
+
+import re
+import time
+
+import pytest
+from django.conf import settings
+from django.db import connections
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from marketplace.models import Product
+from routers.middleware import PIN_COOKIE
+from tests.marketplace.admin_forms import product_form_data
+from tests.marketplace.factories import PASSWORD, ProductFactory, farmer_make
+
+pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "replica"])
+TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+@pytest.fixture
+def carrots(replica_caught_up):
+    product = ProductFactory(farmer=farmer_make(), name="Carrots", slug="carrots", stock=10)
+    replica_caught_up()
+    return product
+
+
+def _add_to_cart(visitor: Client, product: Product, token: str):
+    return visitor.post("/cart/add/", {"product": product.pk, "quantity": 1, "csrfmiddlewaretoken": token})
+
+
+def test_every_visitor_of_a_kept_page_gets_their_own_working_csrf_token(carrots):
+    first, second = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    first_page = first.get(carrots.get_absolute_url())
+
+    with CaptureQueriesContext(connections["replica"]) as replica:
+        second_page = second.get(carrots.get_absolute_url())
+
+    first_token, second_token = TOKEN.search(first_page.text)[1], TOKEN.search(second_page.text)[1]
+    assert len(replica) == 0  # the second visitor got the kept page
+    assert first_token != second_token
+    assert first.cookies["csrftoken"].value != second.cookies["csrftoken"].value
+    assert "<csrf-token" not in second_page.text
+    assert _add_to_cart(second, carrots, first_token).status_code == 403
+    assert _add_to_cart(second, carrots, second_token).status_code == 302
+    assert _add_to_cart(first, carrots, first_token).status_code == 302
+
+
+def test_a_shopper_with_a_cart_gets_their_own_page_not_the_kept_one(carrots):
+    Client().get(carrots.get_absolute_url())  # a first visitor's page is kept
+    buyer = Client()
+    buyer.get(carrots.get_absolute_url())
+    _add_to_cart(buyer, carrots, "")
+
+    page = buyer.get(carrots.get_absolute_url())
+    stranger_page = Client().get(carrots.get_absolute_url())
+
+    assert "1 in your cart" in page.text and "Cart (1)" in page.text
+    assert "in your cart" not in stranger_page.text and "Cart (1)" not in stranger_page.text
+
+
+def test_a_signed_in_shoppers_page_is_never_kept_for_anyone_else(carrots, django_user_model):
+    django_user_model.objects.create_user(username="ann", password=PASSWORD)
+    ann = Client()
+    ann.login(username="ann", password=PASSWORD)
+    Client().get("/")  # a visitor's home page is kept
+
+    ann_home = ann.get("/")
+    visitor_home = Client().get("/")
+
+    assert "Sign out" in ann_home.text
+    assert "Sign out" not in visitor_home.text and "Sign in" in visitor_home.text
+
+
+def test_a_pin_cookie_alone_reads_the_primary_past_the_kept_page(carrots):
+    Client().get(carrots.get_absolute_url())  # the page as it was is kept
+    farmer = Client()
+    farmer.login(username=carrots.farmer.user.username, password=PASSWORD)
+    saved = farmer.post(f"/admin/marketplace/product/{carrots.pk}/change/", product_form_data(carrots, name="Purple"))
+    pinned_only = Client()  # the pin, without the session (a farmer who just signed out)
+    pinned_only.cookies[PIN_COOKIE] = saved.cookies[PIN_COOKIE].value
+
+    page = pinned_only.get(carrots.get_absolute_url())
+
+    assert "Purple" in page.text
+
+
+def test_a_kept_page_lives_no_longer_than_the_oldest_fragment_it_was_built_from(carrots, settings, replica_caught_up):
+    settings.CATALOG_CACHE_SECONDS = 1.5
+    with_session = Client()
+    _add_to_cart(with_session, carrots, "")
+    with_session.get(carrots.get_absolute_url())  # the product's fragment is kept from now on
+    time.sleep(1.0)
+    Client().get(carrots.get_absolute_url())  # a page built from that 1 s old fragment is kept
+    Product.objects.filter(pk=carrots.pk).update(name="Purple Carrots")
+    replica_caught_up()
+    time.sleep(0.7)  # past the fragment's lifetime, well within the page's own
+
+    page = Client().get(carrots.get_absolute_url())
+
+    assert "Purple Carrots" in page.text
+
+
+def test_the_lifetime_leaves_room_for_the_replicas_lag_growing_between_health_checks(settings):
+    from marketplace.fragments import catalog_cache_seconds
+    from routers.replica import replica_health
+
+    settings.CATALOG_CACHE_SECONDS, settings.REPLICA_MAX_LAG_SECONDS = 10, 5
+    settings.REPLICA_HEALTH_CHECK_SECONDS = 2
+    replica_health.last_lag = 0.5
+
+    assert catalog_cache_seconds() == pytest.approx(2.5)
