@@ -5,13 +5,14 @@ import re
 import time
 
 import pytest
-from django.conf import settings
 from django.db import connections
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from marketplace.fragments import catalog_cache_seconds
 from marketplace.models import Product
 from routers.middleware import PIN_COOKIE
+from routers.replica import replica_health
 from tests.marketplace.admin_forms import product_form_data
 from tests.marketplace.factories import PASSWORD, ProductFactory, farmer_make
 
@@ -103,9 +104,6 @@ def test_a_kept_page_lives_no_longer_than_the_oldest_fragment_it_was_built_from(
 
 
 def test_the_lifetime_leaves_room_for_the_replicas_lag_growing_between_health_checks(settings):
-    from marketplace.fragments import catalog_cache_seconds
-    from routers.replica import replica_health
-
     settings.CATALOG_CACHE_SECONDS, settings.REPLICA_MAX_LAG_SECONDS = 10, 5
     settings.REPLICA_HEALTH_CHECK_SECONDS = 2
     replica_health.last_lag = 0.5
