@@ -39,8 +39,15 @@ LAG_SQL = """
            CASE WHEN pg_last_wal_receive_lsn() IS NOT DISTINCT FROM pg_last_wal_replay_lsn() THEN 0
                 ELSE COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()), 0)
            END,
-           EXISTS (SELECT 1 FROM pg_stat_wal_receiver WHERE status = 'streaming')
+           EXISTS (SELECT 1 FROM pg_stat_wal_receiver WHERE status = 'streaming'),
+           pg_last_wal_receive_lsn()::text
 """
+# After a quiet spell the last replayed commit is old, so the first WAL that arrives (the next commit,
+# a checkpoint, a standby snapshot) reads as a lag of the whole spell until it is replayed, a moment
+# later. A lag over the bound is believed only if the replica, this long after, has still not
+# replayed what it had received.
+LAG_RECHECK_SECONDS = 0.05
+CAUGHT_UP_SQL = "SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn"
 
 
 @dataclass
@@ -131,7 +138,12 @@ class ReplicaHealth:
         try:
             with connection.cursor() as cursor:
                 cursor.execute(LAG_SQL)
-                in_recovery, lag, streaming = cursor.fetchone()
+                in_recovery, lag, streaming, received = cursor.fetchone()
+                if in_recovery and streaming and float(lag) > settings.REPLICA_MAX_LAG_SECONDS:
+                    time.sleep(LAG_RECHECK_SECONDS)
+                    cursor.execute(CAUGHT_UP_SQL, (received,))
+                    if cursor.fetchone()[0]:
+                        lag = LAG_RECHECK_SECONDS
         except DatabaseError as exc:
             # A dead connection would fail the next check too; the next one must reconnect.
             connection.close()

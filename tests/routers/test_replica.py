@@ -1,6 +1,7 @@
 """Catalog reads on the real streaming replica: proven from the servers' own statistics, with the
 fallback to the primary when the replica stops and the return when it is back."""
 
+import threading
 import time
 
 import pytest
@@ -62,6 +63,59 @@ def test_a_bare_stock_update_such_as_a_checkouts_take_does_not_pin(catalog):
 
 def test_a_replica_lagging_beyond_the_bound_is_skipped_and_that_is_logged(catalog, settings, caplog):
     settings.REPLICA_MAX_LAG_SECONDS = -1
+
+    with request_routing(pinned=False):
+        alias = Product.objects.all().db
+
+    assert alias == "default"
+    assert "replica out of service (lagging" in caplog.text
+
+
+@pytest.fixture
+def replay_paused(test_stack):
+    """The replica keeps receiving WAL but replays none of it until the function given is called."""
+    replica = stack.replica(test_stack)
+    replica.fetch_one("SELECT pg_wal_replay_pause()")
+
+    def resume() -> None:
+        replica.fetch_one("SELECT pg_wal_replay_resume()")
+
+    yield resume
+    resume()
+
+
+def _received_and_not_replayed(test_stack) -> None:
+    """A commit the replica receives (and, replay paused, does not apply) after a quiet second."""
+    time.sleep(1.2)
+    ProductFactory()
+    target = stack.primary(test_stack).fetch_one("SELECT pg_current_wal_insert_lsn()")[0]
+    received = "SELECT pg_last_wal_receive_lsn() >= %s::pg_lsn"
+    deadline = time.monotonic() + 10
+    while not stack.replica(test_stack).fetch_one(received, (target,))[0]:
+        assert time.monotonic() < deadline, "the replica did not receive the commit"
+        time.sleep(0.02)
+
+
+def test_a_replica_that_replays_at_once_what_it_receives_after_a_quiet_spell_stays_in_service(
+    catalog, replay_paused, test_stack, settings, monkeypatch, caplog
+):
+    settings.REPLICA_MAX_LAG_SECONDS = 1.1
+    monkeypatch.setattr("routers.replica.LAG_RECHECK_SECONDS", 1.0)
+    _received_and_not_replayed(test_stack)
+    threading.Timer(0.3, replay_paused).start()  # replayed while the router looks again
+
+    with request_routing(pinned=False):
+        alias = Product.objects.all().db
+
+    assert alias == "replica"
+    assert "out of service" not in caplog.text
+
+
+def test_a_replica_that_does_not_replay_what_it_received_is_skipped(
+    catalog, replay_paused, test_stack, settings, caplog
+):
+    settings.REPLICA_MAX_LAG_SECONDS = 1
+    _received_and_not_replayed(test_stack)
 
     with request_routing(pinned=False):
         alias = Product.objects.all().db
