@@ -71,7 +71,7 @@ def kept_for_everyone(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if not page_same_for_everyone(request) or catalog_cache_seconds() <= 0:
             return view(request, *args, **kwargs)
-        key = KEY_PREFIX + hashlib.sha256(f"{request.get_host()}{request.get_full_path()}".encode()).hexdigest()
+        key = KEY_PREFIX + hashlib.sha256(request.get_full_path().encode()).hexdigest()
         page = caches["pages"].get(key)
         if page is None:
             page = _render_for_everyone(key, view, request, args, kwargs)

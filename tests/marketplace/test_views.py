@@ -107,5 +107,6 @@ def test_farm_and_product_pages_cost_a_few_queries(client, catalog, django_asser
 
     with django_assert_max_num_queries(4):
         assert client.get(catalog["apples"].farmer.get_absolute_url()).status_code == 200
-    with django_assert_max_num_queries(4):
+    # The product, its farm, its category and its images: one query.
+    with django_assert_max_num_queries(1):
         assert client.get(catalog["apples"].get_absolute_url()).status_code == 200

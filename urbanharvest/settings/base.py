@@ -103,26 +103,22 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # writer's reads stay on the primary after a write, how often each process re-checks its health.
 REPLICA_MAX_LAG_SECONDS = float(env("REPLICA_MAX_LAG_SECONDS", "5"))
 REPLICA_PIN_SECONDS = env_int("REPLICA_PIN_SECONDS", 15)
-REPLICA_HEALTH_CHECK_SECONDS = float(env("REPLICA_HEALTH_CHECK_SECONDS", "2"))
+REPLICA_HEALTH_CHECK_SECONDS = float(env("REPLICA_HEALTH_CHECK_SECONDS", "1"))
 REPLICA_PRIMARY_PATHS = ["/admin/"]
 # Storefront fragments and pages kept for shoppers who may read lagging data anyway
 # (marketplace/fragments.py, marketplace/pages.py); within REPLICA_MAX_LAG_SECONDS together with the
 # replica's lag and how stale its last measure may be (REPLICA_HEALTH_CHECK_SECONDS); 0 turns it off.
 CATALOG_CACHE_SECONDS = float(env("CATALOG_CACHE_SECONDS", "3"))
-# Fragments stay in each process's memory. Whole pages are shared by the web workers of one host when
-# PAGE_CACHE_DIR names a folder for them (best on a RAM-backed file system), else each keeps its own.
-PAGE_CACHE_DIR = env("PAGE_CACHE_DIR", "")
+# Each process keeps its own, in memory: fragments and product cards in `default`, whole pages in
+# `pages` (so that a burst of distinct pages cannot evict the fragments that personal pages are built
+# from). Sized for a catalog's worth of each; past that the least recently used third goes.
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    "pages": (
-        {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-            "LOCATION": PAGE_CACHE_DIR,
-            "OPTIONS": {"MAX_ENTRIES": 10000},
-        }
-        if PAGE_CACHE_DIR
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "pages"}
-    ),
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 20000}},
+    "pages": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "pages",
+        "OPTIONS": {"MAX_ENTRIES": 5000},
+    },
 }
 
 ORDERS_SHARDED = env_bool("ORDERS_SHARDED", True)

@@ -9,7 +9,6 @@ config.apply_defaults(config.profile("dev"))
 if not os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT"):
     os.environ.setdefault("TRACES_EXPORTER", "file")
 os.environ.setdefault("TRACES_FILE", str(config.profile("dev").logs / "traces.jsonl"))
-os.environ.setdefault("PAGE_CACHE_DIR", str(config.profile("dev").root / "page-cache"))
 os.environ.setdefault("DJANGO_SECRET_KEY", "local-development-only-not-a-secret")
 
 from urbanharvest.settings.base import *  # noqa: E402,F403

@@ -5,7 +5,6 @@ import os
 from devstack import config
 
 config.apply_defaults(config.profile("test"))
-os.environ.setdefault("PAGE_CACHE_DIR", str(config.profile("test").root / "page-cache"))
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-not-a-secret")
 
 from urbanharvest.settings.base import *  # noqa: E402,F403
