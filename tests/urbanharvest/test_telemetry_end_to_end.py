@@ -26,10 +26,21 @@ def otlp_receiver(monkeypatch):
     receiver.close()
 
 
+# Head sampling as a deployment bounds tracing's cost: the relay and the consumers, which start no
+# trace of their own here, follow the sampled request's decision (a parent-based sampler).
+SAMPLERS = {
+    "every trace": {},
+    "head sampled": {"OTEL_TRACES_SAMPLER": "parentbased_traceidratio", "OTEL_TRACES_SAMPLER_ARG": "0"},
+}
+
+
+@pytest.mark.parametrize("sampler", SAMPLERS.values(), ids=SAMPLERS.keys())
 @pytest.mark.django_db(databases=["default", "replica", "shard_0", "shard_1"], transaction=True)
 def test_a_checkout_is_one_trace_from_the_view_through_the_relay_to_the_notifications_consumer(
-    client: Client, spans, processes, otlp_receiver
+    client: Client, spans, processes, otlp_receiver, sampler, monkeypatch
 ):
+    for name, value in sampler.items():
+        monkeypatch.setenv(name, value)
     groups_skip_history(["notifications"])
     processes("relay_outbox")
     processes("consume_notifications").wait_ready("notifications: consuming")
