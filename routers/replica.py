@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import DatabaseError, connections
+from django.db.backends.utils import CursorWrapper
 
 from routers.placement import PRIMARY_ALIAS, REPLICA_ALIAS
 
@@ -44,9 +45,10 @@ LAG_SQL = """
 """
 # After a quiet spell the last replayed commit is old, so the first WAL that arrives (the next commit,
 # a checkpoint, a standby snapshot) reads as a lag of the whole spell until it is replayed, a moment
-# later. A lag over the bound is believed only if the replica, this long after, has still not
-# replayed what it had received.
-LAG_RECHECK_SECONDS = 0.05
+# later. A lag over the bound is believed only if the replica has still not replayed what it had
+# received after this long (its lag is then at least that); otherwise the lag is the time it took.
+LAG_RECHECK_SECONDS = 0.25
+LAG_RECHECK_INTERVAL = 0.02
 CAUGHT_UP_SQL = "SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn"
 
 
@@ -140,10 +142,7 @@ class ReplicaHealth:
                 cursor.execute(LAG_SQL)
                 in_recovery, lag, streaming, received = cursor.fetchone()
                 if in_recovery and streaming and float(lag) > settings.REPLICA_MAX_LAG_SECONDS:
-                    time.sleep(LAG_RECHECK_SECONDS)
-                    cursor.execute(CAUGHT_UP_SQL, (received,))
-                    if cursor.fetchone()[0]:
-                        lag = LAG_RECHECK_SECONDS
+                    lag = self._time_to_replay(cursor, received) or lag
         except DatabaseError as exc:
             # A dead connection would fail the next check too; the next one must reconnect.
             connection.close()
@@ -158,6 +157,18 @@ class ReplicaHealth:
         if float(lag) > settings.REPLICA_MAX_LAG_SECONDS:
             return False, f"lagging {float(lag):.1f}s (bound {settings.REPLICA_MAX_LAG_SECONDS}s)"
         return True, f"lag {float(lag):.3f}s"
+
+    @staticmethod
+    def _time_to_replay(cursor: CursorWrapper, received: str) -> float | None:
+        """How long the replica took to replay up to `received`, or None if it has not within
+        LAG_RECHECK_SECONDS."""
+        started = time.monotonic()
+        while (waited := time.monotonic() - started) < LAG_RECHECK_SECONDS:
+            time.sleep(LAG_RECHECK_INTERVAL)
+            cursor.execute(CAUGHT_UP_SQL, (received,))
+            if cursor.fetchone()[0]:
+                return waited + LAG_RECHECK_INTERVAL
+        return None
 
     def _record(self, usable: bool, reason: str) -> None:
         self._checked_at = time.monotonic()
