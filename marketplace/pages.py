@@ -10,7 +10,7 @@ be fresh (pinned to the primary after a write, inside a transaction), gets the p
 them as before.
 
 A kept page is catalog data like any fragment (marketplace/fragments.py): it lives no longer than
-the catalog cache allows from the moment its oldest fragment was read, so its age stays within the
+the catalog cache allows from the moment its oldest fragment was computed, so its age stays within the
 replica lag bound.
 """
 
