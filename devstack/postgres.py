@@ -138,9 +138,27 @@ class Cluster:
     def ensure_up(self) -> None:
         if not self.initialised:
             self.init()
+        self.port_check()
         if not self.running:
             self.start()
         self.create_database()
+
+    def port_check(self) -> None:
+        """Refuse a data folder set up for another port (another UH_STACK_PORT_BASE): its server
+        would listen where nothing looks, and a replica would stream from where no primary is."""
+        recorded = next(
+            (
+                line.split("=", 1)[1].strip()
+                for line in (self.data / "urbanharvest.conf").read_text().splitlines()
+                if line.startswith("port")
+            ),
+            str(self.port),
+        )
+        if int(recorded) != self.port:
+            raise RuntimeError(
+                f"{self.data} was set up for port {recorded}, not {self.port}: use the UH_STACK_PORT_BASE it"
+                f" was made with, another UH_STACK_DIR, or --fresh to make this profile's data anew"
+            )
 
 
 class Replica(Cluster):
@@ -165,5 +183,6 @@ class Replica(Cluster):
     def ensure_up(self) -> None:
         if not self.initialised:
             self.init()
+        self.port_check()
         if not self.running:
             self.start()

@@ -5,6 +5,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.db import DatabaseError, connections
 
+from devstack import config, postgres
 from routers.placement import shard_aliases
 
 
@@ -46,3 +47,14 @@ def test_the_replica_is_a_copy_of_the_primary_and_each_shard_its_own_server():
     assert scalar("replica", identity) == primary
     assert len(shards) >= 2
     assert len({primary, *shards}) == 1 + len(shards)
+
+
+def test_a_data_folder_made_for_other_ports_is_refused_saying_how_to_go_on(tmp_path):
+    made = config.Profile(name="dev", root=tmp_path, port_base=24000, shards=1)
+    first = postgres.Cluster(made, "primary", made.port(config.PRIMARY))
+    first.data.mkdir(parents=True)
+    first.write_settings()  # what init leaves beside the data: the server's port among its settings
+    moved = config.Profile(name="dev", root=tmp_path, port_base=24100, shards=1)
+
+    with pytest.raises(RuntimeError, match="set up for port 24000, not 24100: use the UH_STACK_PORT_BASE"):
+        postgres.Cluster(moved, "primary", moved.port(config.PRIMARY)).port_check()
