@@ -11,7 +11,8 @@ idempotency key each time); the pgbench transaction is that order's SQL as one t
 primary: lock the 3 products in pk order, guarded stock UPDATE, order INSERT, 3 line INSERTs, outbox
 INSERT. The load generator is one Python process per client (http.client, a new connection per
 order as gunicorn's sync workers close each), sharing the machine's cores with gunicorn and
-PostgreSQL; pgbench is C. A cProfile of in-process checkouts shows where the time goes.
+PostgreSQL; pgbench is C. The web workers trace as `--traces` says (bench/tracing.py; by default
+sampled OTLP, as a deployment runs). A cProfile of in-process checkouts shows where the time goes.
 """
 
 import argparse
@@ -41,6 +42,7 @@ os.environ["DJANGO_SETTINGS_MODULE"] = "urbanharvest.settings.test"
 import django  # noqa: E402
 from django.db import connections  # noqa: E402
 
+from bench.tracing import TRACES, SpanSink, tracing_env  # noqa: E402
 from devstack import config, postgres, processes, stack  # noqa: E402
 
 PRODUCTS = 300
@@ -263,6 +265,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=8)
     parser.add_argument("--levels", default="1,2,4,8")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
+    parser.add_argument("--traces", choices=TRACES, default="sampled", help="web workers' tracing (bench/tracing.py)")
+    parser.add_argument("--sample-ratio", type=float, default=0.1, help="share traced by --traces sampled")
     args = parser.parse_args()
     if "UH_STACK_PORT_BASE" not in os.environ:
         sys.exit("set UH_STACK_PORT_BASE to a free port range: the bench starts a stack of its own there")
@@ -278,7 +282,9 @@ def main() -> None:
     call_command("collectstatic", interactive=False, verbosity=0)
     product_ids = seed()
     port = free_port()
-    env = {**os.environ, "WEB_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": str(args.workers)}
+    sink = SpanSink() if args.traces in ("sampled", "otlp") else None
+    tracing, tracing_label = tracing_env(args.traces, args.sample_ratio, sink)
+    env = {**os.environ, **tracing, "WEB_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": str(args.workers)}
     log = (profile.logs / "bench-gunicorn.log").open("w")
     web = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "urbanharvest" / "gunicorn.conf.py")],
@@ -291,6 +297,7 @@ def main() -> None:
         if not processes.wait_until(lambda: processes.port_open(port), timeout=30):
             sys.exit("gunicorn did not start; see " + str(profile.logs / "bench-gunicorn.log"))
         print(f"warming up ({args.workers} gunicorn workers, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f})")
+        print(f"tracing in the web workers: {tracing_label}")
         http_run(port, product_ids, 2, 2)
         pgbench_run(profile.port(config.PRIMARY), min(product_ids), 2, 2)
         header = "clients  http orders/s  p50 ms  p99 ms  fail | pgbench tps  p50 ms  p99 ms | tps ratio  p99 ratio"
@@ -304,7 +311,7 @@ def main() -> None:
                 f" {tps:>11.1f}  {pg50:>6.2f}  {pg99:>6.2f} | {rate / tps:>9.3f}  {p99 / pg99:>9.1f}  {verdict}"
             )
         print("targets: tps ratio >= 0.25, p99 ratio <= 10")
-        print("\nwhere the time goes (cProfile of 200 in-process place-order requests):\n")
+        print("\nwhere the time goes (cProfile of 200 in-process place-order requests, every span recorded):\n")
         print(profile_in_process(product_ids, 200))
         print(f"load average at the end: {statistics.fmean(os.getloadavg()):.1f}")
     finally:
