@@ -1,6 +1,8 @@
 """Catalog pages under gunicorn against the framework's floor, and the replica's share of catalog reads.
 
-    UH_STACK_PORT_BASE=30500 .venv/bin/python bench/catalog.py --products 5000 --seconds 8
+    UH_STACK_DIR=.stack/bench-catalog UH_STACK_PORT_BASE=30500 .venv/bin/python bench/catalog.py --products 500
+
+Give it a folder of its own (UH_STACK_DIR): the launcher refuses `make run`'s on other ports.
 
 On the dev profile of the local stack (started if needed) with the demo catalog (`seed_demo`), one
 gunicorn serves both the real pages and a minimal view returning a page of the same size from
