@@ -109,9 +109,12 @@ def cdn_paths_split(paths: Iterable[str]) -> tuple[list[str], list[str]]:
 
 
 def _collect_locally(build_dir: Path) -> None:
+    """Collect afresh (`clear`): collectstatic skips a file whose copy is no older than its source to
+    the second, so an edit made within a second of the last publish would otherwise be missed. It
+    costs little: hashing on local disk is fast, and what is uploaded is decided against the bucket."""
     command = CollectStatic()
     command.storage = ManifestStaticFilesStorage(location=build_dir)
-    call_command(command, interactive=False, verbosity=0)
+    call_command(command, interactive=False, verbosity=0, clear=True)
 
 
 def _remote_etags(target: S3Storage) -> dict[str, str]:
