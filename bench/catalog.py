@@ -27,7 +27,6 @@ import multiprocessing
 import os
 import random
 import re
-import socket
 import statistics
 import subprocess
 import sys
@@ -38,9 +37,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
 
+from bench.stats import percentile  # noqa: E402
 from bench.tracing import TRACES, SpanSink, tracing_env  # noqa: E402
 from devstack import config, stack  # noqa: E402
-from devstack.processes import port_open, wait_until  # noqa: E402
+from devstack.processes import free_port, port_open, wait_until  # noqa: E402
 
 # Catalog reads. Writes can only ever run on the primary, so they are not part of the share, nor are
 # the foreign-key checks PostgreSQL runs inside them (`SELECT ... FOR KEY SHARE`).
@@ -56,12 +56,6 @@ CHECKOUT_DETAILS = {"email": "bench@example.com", "phone": "555 0100 200", "meth
 
 def manage(*args: str) -> None:
     subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], check=True, cwd=ROOT)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def get(port: int, path: str) -> tuple[int, bytes]:
@@ -88,11 +82,11 @@ def _hammer(job: tuple[int, list[str], float, int]) -> tuple[list[float], int]:
 def load(port: int, paths: list[str], *, seconds: float, concurrency: int) -> dict:
     with multiprocessing.Pool(concurrency) as pool:
         results = pool.map(_hammer, [(port, paths, seconds, seed) for seed in range(concurrency)])
-    latencies = sorted(latency for worker, _ in results for latency in worker)
+    latencies = [latency for worker, _ in results for latency in worker]
     return {
         "rps": len(latencies) / seconds,
-        "p50": statistics.median(latencies) * 1000,
-        "p99": latencies[int(len(latencies) * 0.99) - 1] * 1000,
+        "p50": percentile(latencies, 0.5) * 1000,
+        "p99": percentile(latencies, 0.99) * 1000,
         "errors": sum(errors for _, errors in results),
     }
 

@@ -23,7 +23,6 @@ import multiprocessing
 import os
 import pstats
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -42,6 +41,7 @@ os.environ["DJANGO_SETTINGS_MODULE"] = "urbanharvest.settings.test"
 import django  # noqa: E402
 from django.db import connections  # noqa: E402
 
+from bench.stats import percentile  # noqa: E402
 from bench.tracing import TRACES, SpanSink, tracing_env  # noqa: E402
 from devstack import config, postgres, processes, stack  # noqa: E402
 
@@ -68,17 +68,6 @@ INSERT INTO outbox_outboxevent (id, topic, key, event_type, payload, headers, cr
   VALUES (gen_random_uuid(), 'order_events', :oid::text, 'order_placed', '{"bench": true}', '{}', now());
 END;
 """
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] if ordered else float("nan")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def seed() -> list[int]:
@@ -281,7 +270,7 @@ def main() -> None:
     # The pages link their CSS through the static manifest: without it every page is a 500.
     call_command("collectstatic", interactive=False, verbosity=0)
     product_ids = seed()
-    port = free_port()
+    port = processes.free_port()
     sink = SpanSink() if args.traces in ("sampled", "otlp") else None
     tracing, tracing_label = tracing_env(args.traces, args.sample_ratio, sink)
     env = {**os.environ, **tracing, "WEB_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": str(args.workers)}

@@ -38,12 +38,8 @@ os.environ["DJANGO_SETTINGS_MODULE"] = "urbanharvest.settings.test"
 
 import django  # noqa: E402
 
+from bench.stats import percentile  # noqa: E402
 from devstack import config, stack  # noqa: E402
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 def payload(farmer_id: int, email: str) -> dict:

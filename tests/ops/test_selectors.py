@@ -5,9 +5,9 @@ import uuid
 
 import pytest
 from django.db import transaction
-from kafka import KafkaConsumer, KafkaProducer
-from kafka.admin import KafkaAdminClient, NewTopic
+from kafka import KafkaProducer
 
+from events.clients import consumer_build, topics_ensure
 from ops import selectors
 from outbox.services import outbox_record
 from tests.orders.factories import customer_on, placed_order
@@ -31,24 +31,14 @@ def test_the_outbox_backlog_counts_unpublished_events_per_database():
 
 def test_consumer_lag_counts_the_messages_a_group_has_not_committed(settings):
     topic, group = f"lag-{uuid.uuid4().hex}", f"group-{uuid.uuid4().hex}"
-    admin = KafkaAdminClient(bootstrap_servers=settings.KAFKA_BOOTSTRAP_SERVERS)
-    admin.create_topics([NewTopic(topic, num_partitions=1, replication_factor=1)])
-    admin.close()
+    settings.KAFKA_TOPIC_PARTITIONS, settings.KAFKA_MAX_POLL_RECORDS = 1, 2
+    topics_ensure((topic,))
     producer = KafkaProducer(bootstrap_servers=settings.KAFKA_BOOTSTRAP_SERVERS)
     for number in range(5):
         producer.send(topic, str(number).encode())
     producer.flush()
     producer.close()
-    consumer = KafkaConsumer(
-        topic,
-        group_id=group,
-        bootstrap_servers=settings.KAFKA_BOOTSTRAP_SERVERS,
-        enable_auto_commit=False,
-        auto_offset_reset="earliest",
-        session_timeout_ms=settings.KAFKA_SESSION_TIMEOUT_MS,
-        heartbeat_interval_ms=settings.KAFKA_HEARTBEAT_INTERVAL_MS,
-        max_poll_records=2,
-    )
+    consumer = consumer_build(group=group, topics=(topic,))
     while not consumer.poll(timeout_ms=200):
         pass
     consumer.commit()

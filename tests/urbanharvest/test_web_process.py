@@ -1,7 +1,6 @@
 """The web process as `make run` starts it: gunicorn with the project's config."""
 
 import os
-import socket
 import subprocess
 import sys
 
@@ -9,14 +8,8 @@ import requests
 from django.conf import settings
 
 import urbanharvest
-from devstack.processes import port_open, wait_until
+from devstack.processes import free_port, port_open, wait_until
 from tests.otlp import OTLPReceiver
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def test_gunicorn_serves_the_home_page():
