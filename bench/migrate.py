@@ -35,14 +35,13 @@ import django  # noqa: E402
 from devstack import config, stack  # noqa: E402
 
 RANGES = (("shard_0", 0, 511), ("shard_1", 512, 1023))
-LOGICAL = "((id >> 12) & 1023)"
 
 
 def plain_copy() -> tuple[int, float]:
     """COPY the legacy rows from the primary into look-alike tables on the shards; (rows, seconds)."""
     from django.db import connections
 
-    from orders.resharding.sql import LINE_COLUMNS, ORDER_COLUMNS
+    from orders.resharding.sql import LINE_COLUMNS, LOGICAL, ORDER_COLUMNS
 
     rows, started = 0, time.monotonic()
     for alias, first, last in RANGES:

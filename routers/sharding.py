@@ -42,7 +42,9 @@ N_LOGICAL = 1024
 TIME_BITS, LOGICAL_BITS, SEQUENCE_BITS = 41, 10, 12
 ORDER_ID_EPOCH = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
 ORDER_ID_SEQUENCE = "orders_order_id_seq"
-_EPOCH_MS = int(ORDER_ID_EPOCH.timestamp() * 1000)
+ORDER_ID_EPOCH_MS = int(ORDER_ID_EPOCH.timestamp() * 1000)
+# The primary's clock in milliseconds: every process draws order-id time (and moves their watermark) from it.
+DB_CLOCK_MS_SQL = "(extract(epoch FROM clock_timestamp()) * 1000)::bigint"
 assert 1 << LOGICAL_BITS == N_LOGICAL
 
 
@@ -106,12 +108,12 @@ def order_slot_new(*, customer_id: int) -> tuple[str, int]:
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock_shared(%s)", [LAYOUT_LOCK])
         cursor.execute(
-            f"SELECT nextval('{ORDER_ID_SEQUENCE}'), (extract(epoch FROM clock_timestamp()) * 1000)::bigint,"  # noqa: S608
+            f"SELECT nextval('{ORDER_ID_SEQUENCE}'), {DB_CLOCK_MS_SQL},"  # noqa: S608
             f" move.* FROM (SELECT 1) AS one LEFT JOIN ({_LATEST_MOVE}) AS move ON true"
         )
         sequence, now_ms, *move = cursor.fetchone()
     logical = logical_shard_for_customer(customer_id)
-    order_id = order_id_compose(milliseconds=now_ms - _EPOCH_MS, logical=logical, sequence=sequence)
+    order_id = order_id_compose(milliseconds=now_ms - ORDER_ID_EPOCH_MS, logical=logical, sequence=sequence)
     return _layout_remember(None if move[0] is None else tuple(move)).write_alias(logical), order_id
 
 
@@ -136,14 +138,16 @@ class Layout:
 
     def write_alias(self, logical: int) -> str:
         ranges = self.target if self.target is not None and self.state in _WRITING_TO_TARGET else self.settled
-        return _lookup(ranges, logical)
+        return alias_for_logical_in(ranges, logical)
 
     def read_aliases(self, logical: int) -> list[str]:
         if self.target is None:
-            return [_lookup(self.settled, logical)]
+            return [alias_for_logical_in(self.settled, logical)]
         if self.state not in _MOVING_STATES:
-            return [_lookup(self.target, logical)]
-        return list(dict.fromkeys([_lookup(self.target, logical), _lookup(self.settled, logical)]))
+            return [alias_for_logical_in(self.target, logical)]
+        return list(
+            dict.fromkeys([alias_for_logical_in(self.target, logical), alias_for_logical_in(self.settled, logical)])
+        )
 
     def aliases(self) -> list[str]:
         ranges = self.settled if self.target is None else (*self.target, *self.settled)
@@ -152,7 +156,8 @@ class Layout:
         return list(dict.fromkeys(r.alias for r in ranges))
 
 
-def _lookup(ranges: Sequence[ShardRange], logical: int) -> str:
+def alias_for_logical_in(ranges: Sequence[ShardRange], logical: int) -> str:
+    """The alias a shard map (ranges sorted by `first`, covering every logical shard) gives `logical`."""
     return ranges[bisect.bisect_right([r.first for r in ranges], logical) - 1].alias
 
 

@@ -27,9 +27,12 @@ from orders.resharding import sql
 from routers.models import MoveState, ShardMove, ShardMoveProgress
 from routers.placement import PRIMARY_ALIAS
 from routers.sharding import (
+    DB_CLOCK_MS_SQL,
     LAYOUT_LOCK,
     N_LOGICAL,
+    ORDER_ID_EPOCH_MS,
     ShardRange,
+    alias_for_logical_in,
     layout_current,
     layout_forget,
     map_format,
@@ -39,7 +42,6 @@ from routers.sharding import (
 )
 
 RUN_LOCK = 0x55480002
-ID_EPOCH_MS_SQL = "(extract(epoch FROM clock_timestamp()) * 1000)::bigint - 1735689600000"
 
 
 class MoveRefused(Exception):
@@ -64,7 +66,7 @@ def move_ranges(*, source: tuple[ShardRange, ...], target: tuple[ShardRange, ...
     """The contiguous ranges of logical shards whose alias differs between the two maps."""
     ranges: list[MoveRange] = []
     for logical in range(N_LOGICAL):
-        pair = (_alias(source, logical), _alias(target, logical))
+        pair = (alias_for_logical_in(source, logical), alias_for_logical_in(target, logical))
         if pair[0] == pair[1]:
             continue
         if ranges and ranges[-1].last == logical - 1 and (ranges[-1].source, ranges[-1].target) == pair:
@@ -72,10 +74,6 @@ def move_ranges(*, source: tuple[ShardRange, ...], target: tuple[ShardRange, ...
         else:
             ranges.append(MoveRange(logical, logical, *pair))
     return ranges
-
-
-def _alias(ranges: tuple[ShardRange, ...], logical: int) -> str:
-    return next(r.alias for r in ranges if r.first <= logical <= r.last)
 
 
 def target_parse(*, value: str) -> tuple[ShardRange, ...]:
@@ -182,7 +180,7 @@ def move_switch_writes(*, move: ShardMove) -> None:
     with transaction.atomic(using=PRIMARY_ALIAS):
         layout_lock_exclusive()
         with connections[PRIMARY_ALIAS].cursor() as cursor:
-            cursor.execute(f"SELECT {ID_EPOCH_MS_SQL}")
+            cursor.execute(f"SELECT {DB_CLOCK_MS_SQL} - {ORDER_ID_EPOCH_MS:d}")
             now_ms = cursor.fetchone()[0]
         # Ids drawn after this commit carry a later millisecond than any drawn before it.
         time.sleep(0.003)
@@ -216,15 +214,18 @@ def _in_flight(moving: dict[int, str]) -> list[int]:
     open_reservations = StockReservation.objects.filter(
         status=ReservationStatus.RESERVED, shard__in=set(moving.values())
     ).values_list("order_id", "shard", "expires_at")
-    waiting = []
+    pending: dict[str, list[int]] = {}
     for order_id, shard, expires_at in open_reservations:
         if moving.get(order_id_logical_shard(order_id)) != shard:
             continue
         # order_place refuses to commit step 2 past two thirds of the reservation's life.
         if timezone.now() > expires_at - dt.timedelta(seconds=lifetime / 3):
             continue
-        if not Order.objects.using(shard).filter(id=order_id).exists():
-            waiting.append(order_id)
+        pending.setdefault(shard, []).append(order_id)
+    waiting = []
+    for shard, order_ids in pending.items():
+        written = set(Order.objects.using(shard).filter(id__in=order_ids).values_list("id", flat=True))
+        waiting += [order_id for order_id in order_ids if order_id not in written]
     return waiting
 
 

@@ -1,6 +1,14 @@
 """SQL for moving orders. Every query picks rows by `LOGICAL` so it walks `order_logical_shard_idx`."""
 
-LOGICAL = "((id >> 12) & 1023)"
+from routers.sharding import N_LOGICAL, SEQUENCE_BITS
+
+
+def logical_of(column: str) -> str:
+    """The logical shard of the order id in `column`, as routers.sharding.order_id_logical_shard has it."""
+    return f"(({column} >> {SEQUENCE_BITS}) & {N_LOGICAL - 1})"
+
+
+LOGICAL = logical_of("id")
 
 ORDER_COLUMNS = (
     "id, reference, customer_id, email, phone, delivery_address, pickup_point, delivery_date, total, status, placed_at"
@@ -47,7 +55,7 @@ def batch_copy_out(kind: str, *, first: int, last: int, after: int, through: int
     if kind == "line":
         where = (
             f"order_id > {after:d} AND order_id <= {through:d}"
-            f" AND ((order_id >> 12) & 1023) BETWEEN {first:d} AND {last:d}"
+            f" AND {logical_of('order_id')} BETWEEN {first:d} AND {last:d}"
         )
         order_by = "order_id, product_id"
         return f"COPY (SELECT {LINE_COLUMNS} FROM orders_orderline WHERE {where} ORDER BY {order_by}) TO STDOUT"
@@ -100,7 +108,7 @@ def lines_digest(*, first: int, last: int, below: int | None) -> str:
     """Per logical shard: line count and md5 of every line's contents, in (order, product) order."""
     bound = "" if below is None else f" AND id < {below:d}"
     return (
-        f"SELECT ((order_id >> 12) & 1023), count(*), md5(string_agg(ROW({LINE_COLUMNS})::text, E'\\n'"
+        f"SELECT {logical_of('order_id')}, count(*), md5(string_agg(ROW({LINE_COLUMNS})::text, E'\\n'"
         f" ORDER BY order_id, product_id)) FROM orders_orderline WHERE order_id IN (SELECT id FROM orders_order"
         f" WHERE {LOGICAL} BETWEEN {first:d} AND {last:d}{bound}) GROUP BY 1"
     )
@@ -117,4 +125,13 @@ def batch_delete(kind: str, ids: str) -> str:
         return f"DELETE FROM orders_orderline WHERE order_id = ANY(ARRAY({ids}))"
     return (
         f"DELETE FROM outbox_outboxevent WHERE published_at IS NULL AND key IN (SELECT id::text FROM ({ids}) AS batch)"
+    )
+
+
+def reservations_follow(*, first: int, last: int) -> str:
+    """Point the open reservations of the orders of logical shards first..last at the target
+    (%(source)s -> %(target)s)."""
+    return (
+        "UPDATE orders_stockreservation SET shard = %(target)s WHERE status = %(reserved)s AND shard = %(source)s"
+        f" AND {logical_of('order_id')} BETWEEN {first:d} AND {last:d}"
     )

@@ -6,10 +6,11 @@ from dataclasses import dataclass, field
 from django.db import connections, transaction
 from django.utils import timezone
 
-from orders.models import ReservationStatus, StockReservation
+from orders.models import ReservationStatus
 from orders.resharding import sql
 from orders.resharding.moves import MoveRange, MoveRefused, layout_lock_exclusive, ranges_of
 from routers.models import MoveState, ShardMove
+from routers.placement import PRIMARY_ALIAS
 from routers.sharding import layout_forget, order_id_logical_shard
 
 
@@ -102,15 +103,14 @@ def move_cutover(*, move: ShardMove, batch_size: int, on_batch: Callable[[int], 
 
 
 def _reservations_follow(ranges: list[MoveRange]) -> None:
-    """Open reservations of moved orders now name the target, where reconcile_orders must look."""
-    open_reservations = StockReservation.objects.filter(
-        status=ReservationStatus.RESERVED, shard__in={r.source for r in ranges}
-    )
-    for reservation in open_reservations:
-        logical = order_id_logical_shard(reservation.order_id)
+    """Open reservations of moved orders now name the target, where reconcile_orders must look:
+    one UPDATE per range, as checkouts wait on the lock held meanwhile."""
+    with connections[PRIMARY_ALIAS].cursor() as cursor:
         for r in ranges:
-            if r.first <= logical <= r.last and reservation.shard == r.source:
-                StockReservation.objects.filter(pk=reservation.pk).update(shard=r.target)
+            cursor.execute(
+                sql.reservations_follow(first=r.first, last=r.last),
+                {"target": r.target, "source": r.source, "reserved": ReservationStatus.RESERVED},
+            )
 
 
 def _source_delete(r: MoveRange, batch_size: int, on_batch: Callable[[int], None], before: int) -> int:
