@@ -132,9 +132,11 @@ class ProductAdmin(FarmScopedAdmin):
                 obj.farmer = farmer_of(request)
             obj.save()
             return
-        # Everything but the stock, which only ever moves by a guarded adjustment.
+        # Everything but the stock, which only ever moves by a guarded adjustment (updated_at included:
+        # auto_now fields are not editable, yet must record the edit).
         fields = obj._meta.concrete_fields
-        obj.save(update_fields=[f.name for f in fields if f.editable and not f.primary_key and f.name != "stock"])
+        saved = [f.name for f in fields if (f.editable or getattr(f, "auto_now", False)) and not f.primary_key]
+        obj.save(update_fields=[name for name in saved if name != "stock"])
         by = form.cleaned_data.get("adjust_stock") or 0
         if by:
             try:

@@ -54,3 +54,13 @@ def test_a_shopper_without_the_pin_sees_the_edit_within_the_lag_bound(farmer_cli
 
     assert PIN_COOKIE not in shopper.cookies
     assert page.status_code == 200
+
+
+def test_a_farmer_sees_their_edit_on_their_farms_product_cards_at_once(farmer_client):
+    client, product = farmer_client
+    client.get(product.farmer.get_absolute_url())
+
+    _edit(client, product, "Purple Carrots")
+    page = client.get(product.farmer.get_absolute_url())
+
+    assert '<span class="name">Purple Carrots</span>' in page.text
