@@ -4,6 +4,8 @@
 from django.contrib.sessions.backends.base import SessionBase
 
 SESSION_KEY = "cart"
+# The most of one product a basket line may hold: the cart and checkout refuse more alike.
+MAX_LINE_QUANTITY = 99
 
 
 def cart_items(session: SessionBase) -> dict[int, int]:

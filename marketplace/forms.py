@@ -2,9 +2,8 @@
 
 from django import forms
 
+from marketplace.cart import MAX_LINE_QUANTITY
 from marketplace.models import Product
-
-MAX_QUANTITY = 999
 
 
 class ProductSearchForm(forms.Form):
@@ -17,7 +16,7 @@ class CartLineForm(forms.Form):
     product up first and passes it (None when it is gone or off sale) with what the cart holds."""
 
     product = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
-    quantity = forms.IntegerField(min_value=0, max_value=MAX_QUANTITY)
+    quantity = forms.IntegerField(min_value=0, max_value=MAX_LINE_QUANTITY)
 
     def __init__(self, *args, product: Product | None = None, in_cart: int = 0, **kwargs):
         super().__init__(*args, **kwargs)
@@ -43,8 +42,8 @@ class CartLineForm(forms.Form):
                 f"Only {product.stock} of {product.name} left"
                 + (f"; your cart already holds {self.in_cart}." if self.in_cart else ".")
             )
-        if wanted > MAX_QUANTITY:
-            raise forms.ValidationError(f"At most {MAX_QUANTITY} of one product per order.")
+        if wanted > MAX_LINE_QUANTITY:
+            raise forms.ValidationError(f"At most {MAX_LINE_QUANTITY} of one product per order.")
         cleaned["new_quantity"] = wanted
         return cleaned
 
@@ -52,7 +51,7 @@ class CartLineForm(forms.Form):
 class CartAddForm(CartLineForm):
     """Adds to what the cart already holds."""
 
-    quantity = forms.IntegerField(min_value=1, max_value=MAX_QUANTITY, initial=1)
+    quantity = forms.IntegerField(min_value=1, max_value=MAX_LINE_QUANTITY, initial=1)
 
     def new_quantity(self, quantity: int) -> int:
         return self.in_cart + quantity

@@ -32,6 +32,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
+from marketplace.cart import MAX_LINE_QUANTITY
 from marketplace.delivery import common_delivery_date
 from marketplace.stock import InsufficientStock, stock_release, stock_take
 from orders.lock_objects import products_lock_for_checkout
@@ -51,7 +52,6 @@ from urbanharvest import telemetry
 
 logger = logging.getLogger(__name__)
 
-MAX_LINE_QUANTITY = 99
 MAX_BASKET_LINES = 50
 REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
 REFERENCE_LENGTH = 12
