@@ -1,8 +1,6 @@
 """Per-request replica routing: the read-your-writes pin, and a retry on the primary when the
 replica fails under a request."""
 
-import time
-
 from django.conf import settings
 from django.core import signing
 from django.db import InterfaceError, OperationalError
@@ -34,7 +32,7 @@ class ReplicaPinMiddleware:
                 seconds = settings.REPLICA_PIN_SECONDS
                 response.set_signed_cookie(
                     PIN_COOKIE,
-                    str(time.time() + seconds),
+                    "1",
                     salt=PIN_SALT,
                     max_age=seconds,
                     httponly=True,
@@ -48,8 +46,8 @@ class ReplicaPinMiddleware:
         and the replica is taken out of service until its health check passes."""
         if request.method not in SAFE_METHODS or not isinstance(exception, OperationalError | InterfaceError):
             return None
-        if not getattr(request, "_replica_retried", False) and replica_used_by_this_request():
-            request._replica_retried = True
+        # The retry reads only the primary, so a failure in it is not the replica's and ends here.
+        if replica_used_by_this_request():
             replica_health.mark_unusable(f"a query failed: {type(exception).__name__}")
             with reads_from_primary():
                 return self.get_response(request)
@@ -59,8 +57,9 @@ class ReplicaPinMiddleware:
     def _pinned(request: HttpRequest) -> bool:
         if request.path.startswith(tuple(settings.REPLICA_PRIMARY_PATHS)):
             return True
+        # Signed cookies carry their signing time: max_age refuses one older than the pin lasts.
         try:
-            until = float(request.get_signed_cookie(PIN_COOKIE, salt=PIN_SALT))
-        except (KeyError, signing.BadSignature, ValueError):
+            request.get_signed_cookie(PIN_COOKIE, salt=PIN_SALT, max_age=settings.REPLICA_PIN_SECONDS)
+        except (KeyError, signing.BadSignature):
             return False
-        return until > time.time()
+        return True

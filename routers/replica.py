@@ -108,7 +108,6 @@ class ReplicaHealth:
         self._lock = threading.Lock()
         self._checked_at = float("-inf")
         self._usable = True
-        self._reason = ""
         self.last_lag = 0.0
 
     def usable(self) -> bool:
@@ -133,7 +132,7 @@ class ReplicaHealth:
     def reset(self) -> None:
         with self._lock:
             self._checked_at = float("-inf")
-            self._usable, self._reason, self.last_lag = True, "", 0.0
+            self._usable, self.last_lag = True, 0.0
 
     def _measure(self) -> tuple[bool, str]:
         connection = connections[REPLICA_ALIAS]
@@ -177,7 +176,7 @@ class ReplicaHealth:
                 logger.warning("replica back in service (%s): catalog reads return to it", reason)
             else:
                 logger.warning("replica out of service (%s): catalog reads go to the primary", reason)
-        self._usable, self._reason = usable, reason
+        self._usable = usable
 
 
 replica_health = ReplicaHealth()
