@@ -3,8 +3,10 @@ inventory-sync consumer (real broker, a local fake warehouse)."""
 
 import pytest
 
+from events.models import ProcessedEvent
 from fulfilment.models import WarehouseEndpoint
 from marketplace.services import product_stock_adjust
+from outbox.models import OutboxEvent
 from tests.eventstack import farmer_create, groups_skip_history, wait_for
 from tests.orders.factories import ProductFactory
 
@@ -20,7 +22,13 @@ def test_a_stock_adjustment_in_the_admin_is_pushed_to_the_farms_warehouse_once(p
 
     product_stock_adjust(product_id=product.id, by=10)
 
-    [request] = wait_for(lambda: fake_http.requests, timeout=60, what="the warehouse push")
+    [event] = OutboxEvent.objects.using("default").filter(key=f"product:{product.id}")
+    wait_for(
+        lambda: ProcessedEvent.objects.filter(group="inventory-sync", event_id=str(event.id)).exists(),
+        timeout=60,
+        what="inventory-sync to handle the adjustment",
+    )
+    [request] = fake_http.requests
     assert request["body"]["reason"] == "stock_changed"
     assert request["body"]["changes"] == [
         {

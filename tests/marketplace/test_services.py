@@ -3,10 +3,11 @@
 import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connections, transaction
 
 from marketplace.models import Product
 from marketplace.services import FARMERS_GROUP, StockBelowZero, product_stock_adjust
+from marketplace.stock import InsufficientStock, stock_take
 from outbox.models import OutboxEvent
 from routers.replica import request_routing
 from tests.marketplace.factories import ProductFactory, farmer_make
@@ -55,13 +56,13 @@ def test_an_adjustment_records_a_stock_changed_event_for_the_farms_warehouse():
 
 
 def _checkout_take(product_id: int, quantity: int) -> bool:
-    """What a checkout does to stock: one guarded decrement (orders' own code does the same)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE marketplace_product SET stock = stock - %s WHERE id = %s AND stock >= %s",
-            [quantity, product_id, quantity],
-        )
-        return cursor.rowcount == 1
+    """What a checkout does to stock: the stock module's guarded take, in its own transaction."""
+    try:
+        with transaction.atomic():
+            stock_take(quantities={product_id: quantity})
+    except InsufficientStock:
+        return False
+    return True
 
 
 @pytest.mark.django_db(transaction=True)

@@ -10,6 +10,7 @@ from kafka import KafkaProducer
 from events.clients import consumer_build, topics_ensure
 from ops import selectors
 from outbox.services import outbox_record
+from tests.eventstack import wait_for
 from tests.orders.factories import customer_on, placed_order
 from urbanharvest import telemetry
 
@@ -39,8 +40,7 @@ def test_consumer_lag_counts_the_messages_a_group_has_not_committed(settings):
     producer.flush()
     producer.close()
     consumer = consumer_build(group=group, topics=(topic,))
-    while not consumer.poll(timeout_ms=200):
-        pass
+    wait_for(lambda: consumer.poll(timeout_ms=200), timeout=30, what="the group's first two messages")
     consumer.commit()
     consumer.close()
 
