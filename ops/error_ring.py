@@ -37,6 +37,8 @@ class RecentErrorsHandler(logging.Handler):
                 self._local.connection.close()
         except RuntimeError:
             pass  # the test runner forbids database access outside database tests
+        except Exception:
+            self.handleError(record)  # logging's own way: report on stderr, never raise into the caller
         finally:
             self._local.busy = False
 
@@ -50,7 +52,7 @@ class RecentErrorsHandler(logging.Handler):
             cursor.execute(
                 f"INSERT INTO {table} (logged_at, service, logger, message, trace_id)"  # noqa: S608 - our own table name
                 " VALUES (now(), %s, %s, %s, %s) RETURNING id",
-                [telemetry.service_name(), record.name[:200], message, "" if trace_id == "-" else trace_id],
+                [telemetry.service_name()[:60], record.name[:200], message, "" if trace_id == "-" else trace_id],
             )
             (new_id,) = cursor.fetchone()
             if new_id % 50 == 0:

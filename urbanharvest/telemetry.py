@@ -93,7 +93,7 @@ def service_name() -> str:
     """The service name this process reports under; before `configure`, its command line
     (`manage.py migrate_all`), which says as much to an operator."""
     if _provider is None:
-        return " ".join([os.path.basename(sys.argv[0]), *sys.argv[1:2]])[:60]
+        return " ".join([os.path.basename(sys.argv[0]), *sys.argv[1:2]])
     return str(_provider.resource.attributes["service.name"])
 
 
