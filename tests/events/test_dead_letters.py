@@ -77,9 +77,28 @@ def test_a_message_that_keeps_failing_is_dead_lettered_after_the_last_attempt(pr
     wait_for(lambda: f"{after.id}:{farmer.id}" in fake_http.applied, timeout=30, what="the next push")
 
     dead_letters.close()
+    doomed_key = f"{doomed.id}:{farmer.id}"
     assert letter["dead-letter-attempts"] == "5"
     assert letter["dead-letter-reason"].startswith("WarehouseUnavailable:")
-    assert f"{doomed.id}:{farmer.id}" not in fake_http.applied
+    assert doomed_key not in fake_http.applied
+    # One POST per attempt: the consumer's retries are the only ones.
+    assert [r["headers"]["Idempotency-Key"] for r in fake_http.requests].count(doomed_key) == 5
+
+
+@pytest.mark.django_db(databases=ALL, transaction=True)
+def test_a_warehouse_that_fails_for_a_while_gets_the_change_once_through_the_consumers_retries(processes, fake_http):
+    farmer = farmer_create()
+    WarehouseEndpoint.objects.create(farmer=farmer, url=fake_http.url)
+    fake_http.responses = [503, 429]
+    groups_skip_history(["inventory-sync"])
+    processes("relay_outbox")
+    processes("consume_inventory_sync")
+
+    event = order_placed_record(payload=order_placed_payload(farmers=[farmer]))
+    key = f"{event.id}:{farmer.id}"
+    wait_for(lambda: key in fake_http.applied, timeout=60, what="the push to land")
+
+    assert [r["status"] for r in fake_http.requests if r["headers"]["Idempotency-Key"] == key] == [503, 429, 200]
 
 
 @pytest.mark.django_db(databases=ALL, transaction=True)

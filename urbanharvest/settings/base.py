@@ -237,8 +237,6 @@ SMS_HTTP_TOKEN = env("SMS_HTTP_TOKEN", "")
 SMS_SENDER = env("SMS_SENDER", "UrbanHarvest")
 # Outgoing calls to farmers' warehouse systems (fulfilment/warehouse.py).
 WAREHOUSE_TIMEOUT_S = 5.0
-WAREHOUSE_ATTEMPTS = 4
-WAREHOUSE_BACKOFF_S = 0.25
 
 # Traces (urbanharvest/telemetry.py): OTLP/HTTP when an endpoint is set, else console, a JSON-lines
 # file, or nowhere.

@@ -13,4 +13,3 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 # Retries that would wait seconds in production wait moments in the tests.
 CONSUMER_RETRY_BACKOFF_S = 0.05
-WAREHOUSE_BACKOFF_S = 0.05
