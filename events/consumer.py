@@ -89,6 +89,10 @@ class EventConsumer:
         consumer = self._consumer
         assert consumer is not None
         batches = consumer.poll(timeout_ms=500)
+        if batches:
+            # Once a batch, not a message: with health checks on, each call costs the next query a
+            # round trip. A failed attempt calls it again (_handle), to drop a broken connection.
+            close_old_connections()
         done: dict[TopicPartition, OffsetAndMetadata] = {}
         for partition, records in batches.items():
             for record in records:
@@ -115,7 +119,6 @@ class EventConsumer:
         attempt = 0
         while True:
             try:
-                close_old_connections()
                 with telemetry.step_span(f"handle {event.type}", {"event.id": event.id, "attempt": attempt + 1}):
                     processed = event_process(group=self.group, event=event, handler=self.handler)
                 if processed:
@@ -128,6 +131,7 @@ class EventConsumer:
                 # Without the primary no event can be recorded: wait for it rather than dead-letter
                 # every message that arrives meanwhile.
                 logger.warning("%s: primary unavailable (%r); retrying %s", self.group, exc, event.id)
+                close_old_connections()
             except Exception as exc:
                 # Anything else may be transient (a server restarting, a network blip): retry it.
                 attempt += 1
@@ -135,6 +139,7 @@ class EventConsumer:
                     self._dead_letter(record, reason=f"{type(exc).__name__}: {exc}", attempts=attempt)
                     return True
                 logger.warning("%s: attempt %d on %s failed: %r", self.group, attempt, event.id, exc)
+                close_old_connections()
             if self.stopping.wait(delay):
                 return False
             delay = min(delay * 2, settings.CONSUMER_RETRY_BACKOFF_MAX_S)
