@@ -1,7 +1,7 @@
 from django.core.management import BaseCommand, CommandError
 
+from events.clients import EVENT_ID_HEADER, EVENT_TYPE_HEADER
 from events.dead_letters import dead_letter_replay, dead_letter_status, dead_letters_read
-from events.processing import MalformedEvent
 
 
 class Command(BaseCommand):
@@ -29,13 +29,11 @@ class Command(BaseCommand):
             status = dead_letter_status(letter)
             headers = letter.headers
             self.stdout.write(
-                f"{letter.position}  {letter.group}  {status}  {headers.get('event-type', '-')} "
-                f"{headers.get('event-id', '-')}  after {letter.attempts} attempt(s): {letter.reason}"
+                f"{letter.position}  {letter.group}  {status}  {headers.get(EVENT_TYPE_HEADER, '-')} "
+                f"{headers.get(EVENT_ID_HEADER, '-')}  after {letter.attempts} attempt(s): {letter.reason}"
             )
             if options["replay"] and status == "pending":
                 try:
                     self.stdout.write(f"  replayed: {dead_letter_replay(letter=letter)}")
-                except MalformedEvent as exc:
-                    self.stdout.write(f"  still failing: {exc}")
                 except Exception as exc:
                     self.stdout.write(f"  still failing: {type(exc).__name__}: {exc}")
