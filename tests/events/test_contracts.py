@@ -5,7 +5,11 @@ import pytest
 
 from events.contracts import order_placed_decode, stock_changed_decode
 from events.processing import MalformedEvent
+from orders.selectors import order_get
+from outbox.models import OutboxEvent
+from routers.sharding import shard_for_order
 from tests.eventstack import order_placed_payload
+from tests.orders.factories import placed_order
 
 
 class FarmerStub:
@@ -43,3 +47,18 @@ def test_a_payload_missing_or_mangling_a_field_is_malformed_and_says_which(chang
 def test_a_stock_changed_payload_missing_a_field_is_malformed_and_says_which():
     with pytest.raises(MalformedEvent, match="stock_changed payload has no 'stock'"):
         stock_changed_decode({"product_id": 7, "farmer_id": 1, "name": "Kale", "unit": "bunch", "quantity_delta": 2})
+
+
+@pytest.mark.django_db(databases=["default", "shard_0", "shard_1"])
+def test_the_event_checkout_writes_decodes_as_the_order_it_placed():
+    placed = placed_order(quantity=3)
+    order = order_get(order_id=placed.order_id)
+    [event] = OutboxEvent.objects.using(shard_for_order(placed.order_id)).filter(key=str(placed.order_id))
+
+    decoded = order_placed_decode(event.payload)
+
+    assert (decoded.order_id, decoded.reference, decoded.total) == (order.id, order.reference, order.total)
+    assert decoded.delivery_date == order.delivery_date
+    assert [(line.product_id, line.quantity) for line in decoded.lines] == [
+        (line.product_id, line.quantity) for line in order.lines.all()
+    ]
