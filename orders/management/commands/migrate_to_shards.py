@@ -1,4 +1,3 @@
-import sys
 import time
 
 from django.core.management import BaseCommand, CommandError
@@ -91,7 +90,7 @@ class Command(BaseCommand):
 
     def _cutover(self, batch_size: int) -> None:
         started = time.monotonic()
-        tty = sys.stdout.isatty()
+        tty = self.stdout.isatty()
         move, deleted = move_cutover_now(
             batch_size=batch_size,
             on_batch=lambda n: self.stdout.write(
@@ -118,7 +117,7 @@ class _ProgressBar:
 
     def __init__(self, stdout) -> None:
         self.stdout = stdout
-        self.tty = sys.stdout.isatty()
+        self.tty = stdout.isatty()
         self.line_start = "\r" if self.tty else ""
         self.total: int | None = None
         self.printed = 0.0
