@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.core.paginator import Page, Paginator
+from django.db import connections
 from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import JSONObject
 from django.http import Http404
@@ -83,6 +84,35 @@ def product_get(*, farmer_slug: str, product_slug: str) -> Product:
         raise Http404("No such product.")
     product.gallery = [ProductImage(product_id=product.pk, **row) for row in product.gallery_rows]
     return product
+
+
+# PostgreSQL gives every row version the id of the transaction that wrote it (xmin), on the replica as
+# on the primary: any update or delete of a row, or a new row, shows as a different list of them.
+_PRODUCT_PAGE_ROWS = f"""
+    SELECT p.xmin::text, f.xmin::text, c.xmin::text,
+           ARRAY(SELECT i.xmin::text FROM {ProductImage._meta.db_table} i WHERE i.product_id = p.id ORDER BY i.id),
+           f.order_cutoff, f.delivery_days
+    FROM {Product._meta.db_table} p
+    JOIN {Farmer._meta.db_table} f ON f.id = p.farmer_id
+    JOIN {Category._meta.db_table} c ON c.id = p.category_id
+    WHERE f.slug = %s AND p.slug = %s AND p.is_active
+"""  # noqa: S608 (table names only)
+
+
+def product_page_version(
+    *, using: str, farmer_slug: str, product_slug: str, now: dt.datetime | None = None
+) -> tuple | None:
+    """What a product page shows, as one cheap value (marketplace/pages.py revalidates kept pages with
+    it): the row versions of the product, its farm, its category and its images, and the delivery
+    date it shows at `now`. None when there is no such product on sale."""
+    with connections[using].cursor() as cursor:
+        cursor.execute(_PRODUCT_PAGE_ROWS, (farmer_slug, product_slug))
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    product, farm, category, images, cutoff, delivery_days = row
+    delivery_date = delivery_date_for(farmer=Farmer(order_cutoff=cutoff, delivery_days=delivery_days), now=now)
+    return product, farm, category, tuple(images), delivery_date
 
 
 def product_for_cart(*, product_id: int) -> Product | None:

@@ -84,7 +84,7 @@ def _product_page(*, farmer_slug: str, product_slug: str) -> ProductPage:
 
 
 @require_GET
-@kept_for_everyone
+@kept_for_everyone(version=selectors.product_page_version)
 def product_detail(request: HttpRequest, farmer_slug: str, product_slug: str) -> HttpResponse:
     page = catalog_cached(
         ("product_page", farmer_slug, product_slug),

@@ -1,5 +1,6 @@
 """Whole pages kept for visitors with nothing personal on them: each still gets their own CSRF token,
-and nobody with a session, a cart, a login or a read-your-writes pin ever gets a kept page."""
+nobody with a session, a cart, a login or a read-your-writes pin ever gets a kept page, and a product
+page past its lifetime is revalidated (kept while unchanged, rendered again on any change)."""
 
 import re
 import time
@@ -10,11 +11,12 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from marketplace.fragments import catalog_cache_seconds
-from marketplace.models import Product
+from marketplace.models import Category, Farmer, Product, ProductImage
+from marketplace.stock import stock_take
 from routers.middleware import PIN_COOKIE
 from routers.replica import replica_health
 from tests.marketplace.admin_forms import product_form_data
-from tests.marketplace.factories import PASSWORD, ProductFactory, farmer_make
+from tests.marketplace.factories import PASSWORD, ProductFactory, ProductImageFactory, farmer_make
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "replica"])
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
@@ -109,3 +111,98 @@ def test_the_lifetime_leaves_room_for_the_replicas_lag_growing_between_health_ch
     replica_health.last_lag = 0.5
 
     assert catalog_cache_seconds() == pytest.approx(2.5)
+
+
+def test_a_product_page_past_its_lifetime_is_kept_for_another_with_one_query_while_unchanged(carrots, settings):
+    settings.CATALOG_CACHE_SECONDS = 0.5
+    url = carrots.get_absolute_url()
+    first = Client().get(url)
+    time.sleep(0.6)
+
+    with CaptureQueriesContext(connections["replica"]) as revalidation:
+        revalidated = Client().get(url)
+    with CaptureQueriesContext(connections["replica"]) as within_the_new_lifetime:
+        Client().get(url)
+
+    assert revalidated.status_code == 200
+    assert TOKEN.sub("", revalidated.text) == TOKEN.sub("", first.text)
+    assert [query["sql"].split()[0] for query in revalidation] == ["SELECT"]
+    assert "xmin" in revalidation[0]["sql"]
+    assert len(within_the_new_lifetime) == 0
+
+
+def _stock_taken(product):
+    stock_take(quantities={product.pk: 3})
+
+
+def _photo_added(product):
+    ProductImageFactory(product=product, alt_text="Freshly pulled")
+
+
+def _farm_renamed(product):
+    Farmer.objects.filter(pk=product.farmer_id).update(farm_name="Hillside Acres")
+
+
+def _category_renamed(product):
+    Category.objects.filter(pk=product.category_id).update(name="Roots")
+
+
+@pytest.mark.parametrize(
+    ("change", "shown"),
+    [
+        (_stock_taken, "7 available"),
+        (_photo_added, 'alt="Freshly pulled"'),
+        (_farm_renamed, "Hillside Acres"),
+        (_category_renamed, "Roots"),
+    ],
+)
+def test_any_change_to_what_a_product_page_shows_renders_it_again_past_its_lifetime(
+    carrots, settings, replica_caught_up, change, shown
+):
+    settings.CATALOG_CACHE_SECONDS = 0.5
+    Client().get(carrots.get_absolute_url())  # kept as it is
+    change(carrots)
+    replica_caught_up()
+    time.sleep(0.6)
+
+    page = Client().get(carrots.get_absolute_url())
+
+    assert shown in page.text
+
+
+def test_a_product_taken_off_sale_or_its_last_photo_deleted_shows_past_the_kept_pages_lifetime(
+    carrots, settings, replica_caught_up
+):
+    settings.CATALOG_CACHE_SECONDS = 0.5
+    photo = ProductImageFactory(product=carrots, alt_text="Freshly pulled")
+    replica_caught_up()
+    assert 'alt="Freshly pulled"' in Client().get(carrots.get_absolute_url()).text
+    ProductImage.objects.filter(pk=photo.pk).delete()
+    replica_caught_up()
+    time.sleep(0.6)
+    assert 'alt="Freshly pulled"' not in Client().get(carrots.get_absolute_url()).text
+
+    Product.objects.filter(pk=carrots.pk).update(is_active=False)
+    replica_caught_up()
+    time.sleep(0.6)
+
+    assert Client().get(carrots.get_absolute_url()).status_code == 404
+
+
+def test_a_page_built_from_a_fragment_older_than_its_version_is_not_kept_past_its_lifetime(
+    carrots, settings, replica_caught_up
+):
+    settings.CATALOG_CACHE_SECONDS = 1.0
+    with_session = Client()
+    _add_to_cart(with_session, carrots, "")
+    with_session.get(carrots.get_absolute_url())  # the product's fragment is kept, name and all
+    Product.objects.filter(pk=carrots.pk).update(name="Purple Carrots")
+    replica_caught_up()
+    # Built from that fragment (its old name), after the rename: the row versions it would be kept
+    # with are the renamed product's.
+    assert "Purple Carrots" not in Client().get(carrots.get_absolute_url()).text
+    time.sleep(1.1)
+
+    page = Client().get(carrots.get_absolute_url())
+
+    assert "Purple Carrots" in page.text

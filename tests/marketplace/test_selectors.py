@@ -1,4 +1,5 @@
-"""Catalog reads: search order, the farm directory, and the cart's totals and delivery day."""
+"""Catalog reads: search order, the farm directory, a product page's version, and the cart's totals
+and delivery day."""
 
 import datetime as dt
 from decimal import Decimal
@@ -7,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from marketplace import selectors
+from marketplace.models import Product
 from tests.marketplace.factories import FarmerFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db
@@ -32,6 +34,26 @@ def test_the_farm_page_lists_its_own_products_a_page_at_a_time():
 
     assert page.paginator.count == 30
     assert len(page.object_list) == 30 - selectors.PRODUCTS_PER_PAGE
+
+
+@pytest.mark.django_db(transaction=True, databases=["default", "replica"])
+def test_a_product_pages_version_is_the_same_on_the_replica_and_changes_with_what_the_page_shows(
+    replica_caught_up,
+):
+    product = ProductFactory(farmer=FarmerFactory(order_cutoff=dt.time(20, 0), delivery_days=list(range(7))))
+    replica_caught_up()
+    slugs = {"farmer_slug": product.farmer.slug, "product_slug": product.slug}
+
+    def version(using="default", now=FRIDAY_MORNING):
+        return selectors.product_page_version(using=using, now=now, **slugs)
+
+    before = version()
+    assert version(using="replica") == before
+    assert version(now=FRIDAY_MORNING.replace(hour=21)) != before  # past the cutoff: a later delivery
+    product.save()
+    assert version() != before
+    Product.objects.filter(pk=product.pk).update(is_active=False)
+    assert version() is None
 
 
 def test_the_directory_skips_farms_with_nothing_on_sale():
