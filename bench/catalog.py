@@ -6,14 +6,16 @@ Give it a folder of its own (UH_STACK_DIR): the launcher refuses `make run`'s on
 
 On the dev profile of the local stack (started if needed) with the demo catalog (`seed_demo`), one
 gunicorn serves both the real pages and a minimal view returning a page of the same size from
-memory (bench/urls.py). Tracing is on as the chosen `--traces` configuration has it (printed with the
-figures): `sampled` (the default, as a deployment runs: OTLP/HTTP through the batch processor to a
-collector, here a sink in this process, heads sampled with OTEL_TRACES_SAMPLER=parentbased_traceidratio
-at `--sample-ratio`), `otlp` (the same, every request traced), `file` (as `make run` has it: every
-span written to the dev stack's traces file) or `none`. Each figure is measured in the same run, side
+memory (bench/urls.py); each is measured after `--warmup` seconds of the same load, not counted.
+Tracing is on as the chosen `--traces` configuration has it (printed with the figures): `sampled`
+(the default, as a deployment runs: OTLP/HTTP through the batch processor to a collector, here a sink
+in this process, heads sampled with OTEL_TRACES_SAMPLER=parentbased_traceidratio at
+`--sample-ratio`), `otlp` (the same, every request traced), `file` (as `make run` has it: every span
+written to the dev stack's traces file) or `none`. Each figure is measured in the same run, side
 by side:
 - product list and product detail: requests/s, p50 and p99, and the ratio to the floor's requests/s
-  (target >= 0.5);
+  (target >= 0.5), in `--rounds` rounds of the page then its floor: the medians, and the median of
+  the rounds' ratios (a noisy machine moves both of a round's figures together);
 - under a mixed load (shoppers browsing and searching, one shopper ordering through the cart and
   checkout every `--order-pause` seconds, one farmer editing stock in the admin every second), the
   share of catalog reads the replica executed, counted by each server's pg_stat_statements (SELECTs
@@ -79,8 +81,11 @@ def _hammer(job: tuple[int, list[str], float, int]) -> tuple[list[float], int]:
     return latencies, errors
 
 
-def load(port: int, paths: list[str], *, seconds: float, concurrency: int) -> dict:
+def load(port: int, paths: list[str], *, seconds: float, concurrency: int, warmup: float) -> dict:
+    """The figures of `seconds` of requests for `paths`, after `warmup` seconds of the same load that
+    are not counted (a running site has its pages kept already)."""
     with multiprocessing.Pool(concurrency) as pool:
+        pool.map(_hammer, [(port, paths, warmup, seed) for seed in range(concurrency)])
         results = pool.map(_hammer, [(port, paths, seconds, seed) for seed in range(concurrency)])
     latencies = [latency for worker, _ in results for latency in worker]
     return {
@@ -198,6 +203,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--products", type=int, default=5000, help="catalog size (seed_demo --products)")
     parser.add_argument("--seconds", type=float, default=8.0, help="per measurement")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of the four throughput figures")
+    parser.add_argument("--warmup", type=float, default=3.0, help="seconds of uncounted load before each")
     parser.add_argument("--concurrency", type=int, default=4, help="client processes")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument(
@@ -240,13 +247,14 @@ def main() -> None:
         detail_paths = sorted({link for body in list_pages for link in PRODUCT_LINK.findall(body.decode())})
         detail_size = statistics.median(len(get(port, path)[1]) for path in detail_paths[:50])
         list_size = statistics.median(len(body) for body in list_pages)
-        run = {"seconds": args.seconds, "concurrency": args.concurrency}
-        figures = {
-            "product list": load(port, list_paths, **run),
-            "list floor": load(port, [f"/bench/floor/{int(list_size)}/"], **run),
-            "product detail": load(port, detail_paths, **run),
-            "detail floor": load(port, [f"/bench/floor/{int(detail_size)}/"], **run),
+        run = {"seconds": args.seconds, "concurrency": args.concurrency, "warmup": args.warmup}
+        loads = {
+            "product list": list_paths,
+            "list floor": [f"/bench/floor/{int(list_size)}/"],
+            "product detail": detail_paths,
+            "detail floor": [f"/bench/floor/{int(detail_size)}/"],
         }
+        rounds = [{name: load(port, paths, **run) for name, paths in loads.items()} for _ in range(args.rounds)]
         browse = [*list_paths, *detail_paths, "/", "/farms/", "/products/?q=tomatoes", "/products/?category=fruit"]
         share = replica_share(
             profile,
@@ -264,18 +272,21 @@ def main() -> None:
     transitions = [line.strip() for line in log_path.read_text().splitlines() if "routers.replica" in line]
 
     print(
-        f"\ncatalog of {args.products} products; gunicorn {args.workers} workers; {args.concurrency} client processes"
+        f"\ncatalog of {args.products} products; gunicorn {args.workers} workers; {args.concurrency} client processes;"
+        f" {args.rounds} rounds of {args.seconds:g} s per figure, each after {args.warmup:g} s of warm-up"
     )
     print(f"tracing: {tracing_label}" + (f"; {sink.spans} spans exported" if sink else ""))
     load_after = " ".join(f"{load:.2f}" for load in os.getloadavg())
     print(f"load average (1, 5, 15 min): {load_before} before the run, {load_after} after (2 cores, shared)")
     print(f"pages: list {list_size / 1024:.1f} KiB, detail {detail_size / 1024:.1f} KiB (floor pages the same size)")
-    print(f"{'':<16}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}")
-    for name, figure in figures.items():
-        print(f"{name:<16}{figure['rps']:>9.0f}{figure['p50']:>9.1f}{figure['p99']:>9.1f}{figure['errors']:>8}")
+    print(f"{'medians of the rounds':<22}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}")
+    for name in loads:
+        rps, p50, p99 = (statistics.median(r[name][figure] for r in rounds) for figure in ("rps", "p50", "p99"))
+        print(f"{name:<22}{rps:>9.0f}{p50:>9.1f}{p99:>9.1f}{sum(r[name]['errors'] for r in rounds):>8}")
     for page, floor in (("product list", "list floor"), ("product detail", "detail floor")):
-        ratio = figures[page]["rps"] / figures[floor]["rps"]
-        print(f"{page} / floor throughput: {ratio:.2f}  (target >= 0.50)")
+        ratios = [r[page]["rps"] / r[floor]["rps"] for r in rounds]
+        each = ", ".join(f"{ratio:.2f}" for ratio in ratios)
+        print(f"{page} / floor throughput: {statistics.median(ratios):.2f} (rounds {each})  (target >= 0.50)")
     total = share["replica"] + share["primary"]
     print(
         f"mixed load: {share['pages']} pages browsed, {share['orders']} orders placed,"
