@@ -115,6 +115,7 @@ def test_the_lifetime_leaves_room_for_the_replicas_lag_growing_between_health_ch
 
 def test_a_product_page_past_its_lifetime_is_kept_for_another_with_one_query_while_unchanged(carrots, settings):
     settings.CATALOG_CACHE_SECONDS = 0.5
+    settings.REPLICA_HEALTH_CHECK_SECONDS, settings.REPLICA_MAX_LAG_SECONDS = 30, 60  # no health check between
     url = carrots.get_absolute_url()
     first = Client().get(url)
     time.sleep(0.6)
