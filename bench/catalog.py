@@ -204,7 +204,7 @@ def main() -> None:
     parser.add_argument("--products", type=int, default=5000, help="catalog size (seed_demo --products)")
     parser.add_argument("--seconds", type=float, default=8.0, help="per measurement")
     parser.add_argument("--rounds", type=int, default=3, help="rounds of the four throughput figures")
-    parser.add_argument("--warmup", type=float, default=3.0, help="seconds of uncounted load before each")
+    parser.add_argument("--warmup", type=float, default=5.0, help="seconds of uncounted load before each")
     parser.add_argument("--concurrency", type=int, default=4, help="client processes")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument(
