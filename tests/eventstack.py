@@ -190,13 +190,15 @@ def text_of(message, content_type: str = "text/plain") -> str:
 class FakeHttpService:
     """A local HTTP server standing in for a system outside ours: records every JSON POST and answers
     with the statuses queued in `responses` (then 200). It applies each Idempotency-Key once, as a
-    well-behaved warehouse or SMS gateway does."""
+    well-behaved warehouse or SMS gateway does. `observe`, when set, is called while each request is
+    being answered, and what it returns is kept with the request (what our side looked like meanwhile)."""
 
     def __init__(self):
         self.requests: list[dict] = []
         self.applied: dict[str, dict] = {}
         self.responses: list[int] = []
         self.delay_s = 0.0
+        self.observe: Callable[[], object] | None = None
         self._lock = threading.Lock()
         service = self
 
@@ -204,9 +206,11 @@ class FakeHttpService:
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 time.sleep(service.delay_s)
+                observed = service.observe() if service.observe else None
                 with service._lock:
                     status = service.responses.pop(0) if service.responses else 200
-                    service.requests.append({"headers": dict(self.headers), "body": body, "status": status})
+                    request = {"headers": dict(self.headers), "body": body, "status": status, "observed": observed}
+                    service.requests.append(request)
                     key = self.headers.get("Idempotency-Key", "")
                     if status < 300:
                         service.applied.setdefault(key, body)
