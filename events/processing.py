@@ -13,7 +13,7 @@ from django.db import connections, transaction
 from django.utils.module_loading import import_string
 from kafka.consumer.fetcher import ConsumerRecord
 
-from events.clients import EVENT_ID_HEADER, EVENT_TYPE_HEADER, Event
+from events.clients import EVENT_ID_HEADER, EVENT_TYPE_HEADER, Event, headers_decode
 from events.models import ProcessedEvent
 
 Handler = Callable[[Event], None]
@@ -30,7 +30,7 @@ class MalformedEvent(PermanentFailure, ValueError):
 
 def event_decode(record: ConsumerRecord) -> Event:
     """The event carried by `record`, or MalformedEvent saying what is wrong with it."""
-    headers = {name: (value or b"").decode("utf-8", "replace") for name, value in record.headers or []}
+    headers = headers_decode(record)
     event_id, event_type = headers.get(EVENT_ID_HEADER, ""), headers.get(EVENT_TYPE_HEADER, "")
     if not event_type:
         raise MalformedEvent(f"no {EVENT_TYPE_HEADER} header")

@@ -171,10 +171,6 @@ def groups_skip_history(groups: list[str], topic: str = ORDER_EVENTS_TOPIC) -> N
         consumer.close(autocommit=False)
 
 
-def headers_of(record) -> dict[str, str]:
-    return {name: value.decode() for name, value in record.headers}
-
-
 def mail_to(maildir: Path, recipient: str) -> list:
     return [message for message in read_messages(maildir) if message["To"] == recipient]
 
