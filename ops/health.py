@@ -98,11 +98,12 @@ def _probes(*, deadline_s: float) -> dict[str, Callable[[], Check]]:
     }
     for alias in shard_aliases():
         probes[alias] = _postgres_probe(alias, connections[alias].get_connection_params())
+    # The broker and S3 clients give up at the deadline too, so a hung server's probe ends with it.
     if settings.KAFKA_BOOTSTRAP_SERVERS:
-        probes["broker"] = lambda: _broker_check(settings.KAFKA_BOOTSTRAP_SERVERS)
+        probes["broker"] = lambda: _broker_check(settings.KAFKA_BOOTSTRAP_SERVERS, timeout_s=deadline_s)
     if settings.AWS_STORAGE_BUCKET_NAME:
-        prepare()
-        probes["s3"] = _s3_check
+        s3 = _s3(timeout_s=deadline_s)
+        probes["s3"] = lambda: _s3_check(s3)
     return probes
 
 
@@ -179,24 +180,24 @@ _API_VERSIONS_KEY = 18
 _CORRELATION_ID = 0x5EAD
 
 
-def _broker_check(bootstrap_servers: list[str]) -> Check:
+def _broker_check(bootstrap_servers: list[str], *, timeout_s: float) -> Check:
     """A Kafka ApiVersions round trip with the first bootstrap server that answers: the cheapest
     request that proves a broker (not just an open port) is there."""
     failures = []
     for server in bootstrap_servers:
         host, _, port = server.rpartition(":")
         try:
-            _api_versions(host, int(port))
+            _api_versions(host, int(port), timeout_s=timeout_s)
             return Check("broker", OK, details={"server": server})
         except (OSError, ProbeFailed) as exc:
             failures.append(f"{server}: {_first_line(exc)}")
     raise ProbeFailed("; ".join(failures))
 
 
-def _api_versions(host: str, port: int) -> None:
+def _api_versions(host: str, port: int, *, timeout_s: float) -> None:
     client_id = b"readyz"
     header = struct.pack(">hhih", _API_VERSIONS_KEY, 0, _CORRELATION_ID, len(client_id)) + client_id
-    with socket.create_connection((host, port), timeout=DEADLINE_S) as sock:
+    with socket.create_connection((host, port), timeout=timeout_s) as sock:
         sock.sendall(struct.pack(">i", len(header)) + header)
         reply = _read_exactly(sock, 10)
     _size, correlation_id, error_code = struct.unpack(">iih", reply)
@@ -215,29 +216,29 @@ def _read_exactly(sock: socket.socket, count: int) -> bytes:
 
 
 _s3_lock = threading.Lock()
-_s3_client = None
+_s3_clients: dict[float, Any] = {}
 
 
 def prepare() -> None:
     """Build what the checks reuse, outside any deadline: a boto3 client takes up to a few hundred
     milliseconds to build, once per process (gunicorn calls this as each worker starts)."""
     if settings.AWS_STORAGE_BUCKET_NAME:
-        _s3()
+        _s3(timeout_s=DEADLINE_S)
 
 
-def _s3() -> Any:
-    global _s3_client
+def _s3(*, timeout_s: float) -> Any:
+    """The S3 client whose calls give up after `timeout_s` (one per deadline: /readyz's, the ops page's)."""
     with _s3_lock:
-        if _s3_client is None:
-            _s3_client = boto3.client(
+        if timeout_s not in _s3_clients:
+            _s3_clients[timeout_s] = boto3.client(
                 "s3",
                 endpoint_url=settings.AWS_S3_ENDPOINT_URL,
                 region_name=settings.AWS_S3_REGION_NAME,
-                config=Config(connect_timeout=DEADLINE_S, read_timeout=DEADLINE_S, retries={"max_attempts": 1}),
+                config=Config(connect_timeout=timeout_s, read_timeout=timeout_s, retries={"max_attempts": 1}),
             )
-        return _s3_client
+        return _s3_clients[timeout_s]
 
 
-def _s3_check() -> Check:
-    _s3().head_bucket(Bucket=settings.AWS_STORAGE_BUCKET_NAME)
+def _s3_check(s3: Any) -> Check:
+    s3.head_bucket(Bucket=settings.AWS_STORAGE_BUCKET_NAME)
     return Check("s3", OK, details={"bucket": settings.AWS_STORAGE_BUCKET_NAME})
