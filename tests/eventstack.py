@@ -1,6 +1,7 @@
-"""What the event tests share: farmers and order_placed events made the way the app makes them, the
-relay and consumers run as the real `manage.py` processes, a reader for the topics, the SMTP sink's
-mail, and a local fake HTTP server standing in for the outside systems (warehouses, SMS gateways)."""
+"""What the event tests share: order_placed events made the way the app makes them (farmers come
+from tests/marketplace/factories.py), the relay and consumers run as the real `manage.py` processes,
+a reader for the topics, the SMTP sink's mail, and a local fake HTTP server standing in for the
+outside systems (warehouses, SMS gateways)."""
 
 import datetime as dt
 import json
@@ -18,7 +19,6 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 from kafka import KafkaConsumer, TopicPartition
@@ -41,14 +41,6 @@ def wait_for(check: Callable[[], object], *, timeout: float, interval: float = 0
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout}s waiting for {what}")
         time.sleep(interval)
-
-
-def farmer_create(*, name: str = "Hillside Farm", email: str | None = None) -> Farmer:
-    tag = uuid.uuid4().hex[:10]
-    user = get_user_model().objects.create_user(
-        username=f"farmer-{tag}", email=email if email is not None else f"farmer-{tag}@example.com"
-    )
-    return Farmer.objects.create(user=user, farm_name=name, slug=f"farm-{tag}", town="Springfield")
 
 
 def order_placed_payload(

@@ -15,13 +15,13 @@ from marketplace.models import Farmer
 from outbox.models import ORDER_EVENTS_TOPIC
 from tests.eventstack import (
     TopicReader,
-    farmer_create,
     groups_skip_history,
     mail_to,
     order_placed_payload,
     order_placed_record,
     wait_for,
 )
+from tests.marketplace.factories import FarmerFactory
 
 ALL = ["default", "replica", "shard_0", "shard_1"]
 
@@ -40,7 +40,7 @@ def test_a_malformed_message_is_dead_lettered_with_its_reason_and_the_next_one_i
     groups_skip_history(["notifications"])
     dead_letters = TopicReader(DEAD_LETTER_TOPIC)
     processes("consume_notifications")
-    payload = order_placed_payload(farmers=[farmer_create()])
+    payload = order_placed_payload(farmers=[FarmerFactory()])
     key, poison_id = str(payload["order_id"]).encode(), str(uuid.uuid4())
 
     producer = KafkaProducer(bootstrap_servers=settings.KAFKA_BOOTSTRAP_SERVERS)
@@ -60,7 +60,7 @@ def test_a_malformed_message_is_dead_lettered_with_its_reason_and_the_next_one_i
 
 @pytest.mark.django_db(databases=ALL, transaction=True)
 def test_a_message_that_keeps_failing_is_dead_lettered_after_the_last_attempt(processes, fake_http):
-    farmer = farmer_create()
+    farmer = FarmerFactory()
     WarehouseEndpoint.objects.create(farmer=farmer, url=fake_http.url)
     fake_http.responses = [503] * 1000
     topics_ensure()
@@ -86,7 +86,7 @@ def test_a_message_that_keeps_failing_is_dead_lettered_after_the_last_attempt(pr
 
 @pytest.mark.django_db(databases=ALL, transaction=True)
 def test_a_warehouse_that_fails_for_a_while_gets_the_change_once_through_the_consumers_retries(processes, fake_http):
-    farmer = farmer_create()
+    farmer = FarmerFactory()
     WarehouseEndpoint.objects.create(farmer=farmer, url=fake_http.url)
     fake_http.responses = [503, 429]
     groups_skip_history(["inventory-sync"])
@@ -107,7 +107,7 @@ def test_a_dead_letter_is_replayed_once_its_cause_is_fixed(processes):
     dead_letters = TopicReader(DEAD_LETTER_TOPIC)
     processes("relay_outbox")
     processes("consume_manifests")
-    farmer = farmer_create()
+    farmer = FarmerFactory()
     payload = order_placed_payload(farmers=[farmer])
     farmer_id = farmer.id
     farmer.delete()  # an order naming a farm the catalog does not have (yet)

@@ -13,7 +13,8 @@ from events.models import ProcessedEvent
 from fulfilment.models import WarehouseEndpoint
 from marketplace.services import product_stock_adjust
 from outbox.models import ORDER_EVENTS_TOPIC, OutboxEvent
-from tests.eventstack import farmer_create, groups_skip_history, order_placed_payload, wait_for
+from tests.eventstack import groups_skip_history, order_placed_payload, wait_for
+from tests.marketplace.factories import FarmerFactory
 from tests.orders.factories import ProductFactory
 
 ALL = ["default", "replica", "shard_0", "shard_1"]
@@ -21,7 +22,7 @@ ALL = ["default", "replica", "shard_0", "shard_1"]
 
 @pytest.mark.django_db(databases=ALL, transaction=True)
 def test_a_stock_adjustment_in_the_admin_is_pushed_to_the_farms_warehouse_once(processes, fake_http):
-    farmer = farmer_create()
+    farmer = FarmerFactory()
     product = ProductFactory(farmer=farmer, stock=5)
     WarehouseEndpoint.objects.create(farmer=farmer, url=fake_http.url)
     groups_skip_history(["inventory-sync"])
@@ -64,7 +65,7 @@ def primary_transactions_left_open() -> list[str]:
 
 @pytest.mark.django_db(databases=ALL, transaction=True)
 def test_the_consumer_holds_no_transaction_open_on_the_primary_while_the_warehouse_answers(processes, fake_http):
-    farmer = farmer_create()
+    farmer = FarmerFactory()
     WarehouseEndpoint.objects.create(farmer=farmer, url=fake_http.url)
     fake_http.observe = primary_transactions_left_open
     groups_skip_history(["inventory-sync"])

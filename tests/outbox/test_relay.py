@@ -13,12 +13,12 @@ from outbox.services import outbox_record
 from routers.placement import Placement, aliases_for
 from tests.eventstack import (
     TopicReader,
-    farmer_create,
     order_placed_payload,
     order_placed_record,
     unpublished_count,
     wait_for,
 )
+from tests.marketplace.factories import FarmerFactory
 
 ALL = ["default", "replica", "shard_0", "shard_1"]
 TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
@@ -34,7 +34,7 @@ def producer():
 
 @pytest.mark.django_db(databases=ALL, transaction=True)
 def test_an_event_is_published_keyed_by_order_with_its_headers_then_marked_published(producer):
-    payload = order_placed_payload(farmers=[farmer_create()])
+    payload = order_placed_payload(farmers=[FarmerFactory()])
     event = order_placed_record(payload=payload, using="shard_1", headers={"traceparent": TRACEPARENT})
     reader = TopicReader()
 
@@ -56,7 +56,7 @@ def test_an_event_is_published_keyed_by_order_with_its_headers_then_marked_publi
 
 @pytest.mark.django_db(databases=ALL, transaction=True)
 def test_several_relays_at_once_publish_each_event_exactly_once(processes):
-    farmer = farmer_create()
+    farmer = FarmerFactory()
     aliases = aliases_for(Placement.ORDER_SHARDS)
     events = [
         order_placed_record(payload=order_placed_payload(farmers=[farmer]), using=aliases[i % 3]) for i in range(300)
