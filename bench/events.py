@@ -246,10 +246,10 @@ def main() -> None:
         django.setup()
         from django.core.management import call_command
 
-        from tests.eventstack import farmer_create
+        from tests.marketplace.factories import FarmerFactory
 
         call_command("migrate_all", verbosity=0)
-        farmer = farmer_create(name="Bench Farm")
+        farmer = FarmerFactory(farm_name="Bench Farm")
         print(f"stack {profile.root} on port base {profile.port_base}; {os.cpu_count()} cores shared", flush=True)
         throughput(args.events, args.rounds, args.batch_size, farmer.id)
         latency(args.orders, profile, farmer.id)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 from kafka.admin import NewTopic
+from kafka.consumer.fetcher import ConsumerRecord
 from kafka.errors import KafkaError, KafkaTimeoutError, TopicAlreadyExistsError
 
 from outbox.models import ORDER_EVENTS_TOPIC
@@ -115,6 +116,15 @@ def event_headers(*, event_id: str, event_type: str, extra: dict[str, str]) -> l
     """Message headers as a list (the OpenTelemetry kafka instrumentation appends to it)."""
     headers = [(EVENT_ID_HEADER, event_id.encode()), (EVENT_TYPE_HEADER, event_type.encode())]
     headers += [(name, str(value).encode()) for name, value in extra.items()]
+    return headers
+
+
+def headers_decode(record: ConsumerRecord) -> dict[str, str]:
+    """A message's headers by name, as text (bytes that are not UTF-8 replaced, not fatal). Where a
+    name repeats, the first wins."""
+    headers: dict[str, str] = {}
+    for name, value in record.headers or []:
+        headers.setdefault(name, (value or b"").decode("utf-8", "replace"))
     return headers
 
 

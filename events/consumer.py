@@ -18,7 +18,7 @@ from kafka.consumer.fetcher import ConsumerRecord
 from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata
 
-from events.clients import consumer_build, topics_ensure
+from events.clients import consumer_build, headers_decode, topics_ensure
 from events.dead_letters import DeadLetterWriter
 from events.processing import MalformedEvent, PermanentFailure, consumer_handler, event_decode, event_process
 from outbox.models import ORDER_EVENTS_TOPIC
@@ -98,7 +98,7 @@ class EventConsumer:
             for record in records:
                 if self.stopping.is_set():
                     break
-                with telemetry.consume_span(record, group=self.group):
+                with telemetry.consume_span(record, group=self.group, headers=headers_decode(record)):
                     settled = self._handle(record)
                 if not settled:
                     # Stopped during retries: hand the message back uncommitted for the next member.

@@ -8,7 +8,7 @@ from django.conf import settings
 from kafka import KafkaConsumer, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
 
-from events.clients import DEAD_LETTER_TOPIC, producer_build, producer_discard
+from events.clients import DEAD_LETTER_TOPIC, headers_decode, producer_build, producer_discard
 from events.processing import MalformedEvent, consumer_handler, event_decode, event_process, event_processed
 
 GROUP_HEADER = "dead-letter-group"
@@ -52,7 +52,7 @@ class DeadLetter:
 
     @property
     def headers(self) -> dict[str, str]:
-        return {name: (value or b"").decode("utf-8", "replace") for name, value in self.record.headers or []}
+        return headers_decode(self.record)
 
 
 def dead_letters_read(*, group: str | None = None, idle_s: float = 1.5) -> list[DeadLetter]:
@@ -85,7 +85,7 @@ def dead_letters_read(*, group: str | None = None, idle_s: float = 1.5) -> list[
 
 
 def _dead_letter(record: ConsumerRecord) -> DeadLetter:
-    headers = {name: (value or b"").decode("utf-8", "replace") for name, value in record.headers or []}
+    headers = headers_decode(record)
     return DeadLetter(
         position=f"{record.partition}:{record.offset}",
         group=headers.get(GROUP_HEADER, "?"),

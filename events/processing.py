@@ -13,7 +13,7 @@ from django.db import connections, transaction
 from django.utils.module_loading import import_string
 from kafka.consumer.fetcher import ConsumerRecord
 
-from events.clients import EVENT_ID_HEADER, EVENT_TYPE_HEADER, Event
+from events.clients import EVENT_ID_HEADER, EVENT_TYPE_HEADER, Event, headers_decode
 from events.models import ProcessedEvent
 
 Handler = Callable[[Event], None]
@@ -30,7 +30,7 @@ class MalformedEvent(PermanentFailure, ValueError):
 
 def event_decode(record: ConsumerRecord) -> Event:
     """The event carried by `record`, or MalformedEvent saying what is wrong with it."""
-    headers = {name: (value or b"").decode("utf-8", "replace") for name, value in record.headers or []}
+    headers = headers_decode(record)
     event_id, event_type = headers.get(EVENT_ID_HEADER, ""), headers.get(EVENT_TYPE_HEADER, "")
     if not event_type:
         raise MalformedEvent(f"no {EVENT_TYPE_HEADER} header")
@@ -48,11 +48,13 @@ def event_decode(record: ConsumerRecord) -> Event:
     return Event(id=event_id, type=event_type, key=key, payload=payload, headers=headers)
 
 
-def records_each_effect(handler: Handler) -> Handler:
-    """Mark `handler` as one whose effects are outside our databases (mail, SMS) and which records
-    each of them as it happens: `event_process` runs it outside a transaction, so each record commits
-    at once, rather than with the processed-event row after every effect has happened."""
-    handler.records_each_effect = True
+def runs_outside_transaction(handler: Handler) -> Handler:
+    """Mark `handler` as one whose effects are outside our databases (mail, SMS, a warehouse's HTTP
+    API): `event_process` runs it outside a transaction, so no connection sits idle in a transaction,
+    holding its locks, while a remote server takes its time. Each effect must be safe to repeat,
+    because a redelivery after a crash runs the handler again: recorded as it happens (each record
+    commits at once) or carrying an idempotency key the receiver honours."""
+    handler.runs_outside_transaction = True
     return handler
 
 
@@ -63,12 +65,12 @@ def event_process(*, group: str, event: Event, handler: Handler) -> bool:
     so a redelivered event takes effect once. The row is inserted first: a second member of the group
     handling the same event at the same moment (during a rebalance) waits on it, then skips.
 
-    A handler marked `records_each_effect` runs outside the transaction instead, under a lock on the
-    event that a second member waits on the same way; the processed-event row follows its last
-    effect, and a redelivery after a crash runs it again to do whatever it had not recorded.
+    A handler marked `runs_outside_transaction` runs outside the transaction instead, under a lock on
+    the event that a second member waits on the same way; the processed-event row follows its last
+    effect, and a redelivery after a crash runs it again (its effects are safe to repeat).
     """
-    if getattr(handler, "records_each_effect", False):
-        return _event_process_step_by_step(group=group, event=event, handler=handler)
+    if getattr(handler, "runs_outside_transaction", False):
+        return _event_process_outside_transaction(group=group, event=event, handler=handler)
     with transaction.atomic(using="default"):
         if not _processed_insert(group=group, event=event):
             return False
@@ -82,7 +84,7 @@ _LOCK_THEN_CHECK_SQL = (
 )
 
 
-def _event_process_step_by_step(*, group: str, event: Event, handler: Handler) -> bool:
+def _event_process_outside_transaction(*, group: str, event: Event, handler: Handler) -> bool:
     lock = [f"{group}:{event.id}"]
     with connections["default"].cursor() as cursor:
         # A session lock: it goes with the connection if the process dies, and stays held while the

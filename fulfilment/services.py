@@ -21,7 +21,10 @@ class UnknownFarmer(PermanentFailure):
 def inventory_order_push(*, event_id: str, order: OrderPlaced) -> int:
     """Tell each farmer's warehouse (where one is configured) what the order took; returns how many
     warehouses were told. The idempotency key names the event and farmer, so a redelivered event or
-    a retry after a partial failure is applied once by a warehouse that honours it."""
+    a retry after a partial failure is applied once by a warehouse that honours it.
+
+    Call it outside a transaction (the consumer does): a warehouse's answer can take seconds, and
+    nothing here writes to our databases."""
     by_farmer = order.lines_by_farmer()
     endpoints = WarehouseEndpoint.objects.using("default").filter(farmer_id__in=by_farmer, is_active=True)
     for endpoint in sorted(endpoints, key=lambda e: e.farmer_id):

@@ -9,7 +9,8 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 
 from marketplace.models import Category, Farmer, Product, ProductImage
-from marketplace.services import FARMERS_GROUP, StockBelowZero, product_stock_adjust
+from marketplace.services import FARMERS_GROUP, product_stock_adjust
+from marketplace.stock import InsufficientStock
 
 
 def farmer_of(request: HttpRequest) -> Farmer | None:
@@ -141,7 +142,7 @@ class ProductAdmin(FarmScopedAdmin):
         if by:
             try:
                 obj.stock = product_stock_adjust(product_id=obj.pk, by=by)
-            except StockBelowZero:
+            except InsufficientStock:
                 messages.error(request, f"Stock was not changed: taking {-by} would leave it below zero.")
 
 

@@ -3,11 +3,11 @@
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
-from django.db.models import F
 from django.utils.text import slugify
 
 from events.contracts import StockChanged
 from marketplace.models import Farmer, Product
+from marketplace.stock import stock_adjust
 from outbox.services import outbox_record
 from routers.placement import PRIMARY_ALIAS
 from routers.replica import pin_this_request
@@ -19,10 +19,6 @@ FARMER_PERMISSIONS = {
     "productimage": ("view", "add", "change", "delete"),
     "farmer": ("view", "change"),
 }
-
-
-class StockBelowZero(ValueError):
-    """An adjustment would take more stock than there is."""
 
 
 def farmer_group_ensure() -> Group:
@@ -53,19 +49,15 @@ def farmer_register(
 
 
 def product_stock_adjust(*, product_id: int, by: int) -> int:
-    """Add `by` units to a product's stock (negative to take), in one guarded UPDATE so that a
-    concurrent checkout's take is never lost, and return the new stock.
+    """Add `by` units to a product's stock (negative to take) with the stock module's guarded
+    adjustment, so that a concurrent checkout's take is never lost, and return the new stock.
 
     Stock never goes below zero: an adjustment that would take it there changes nothing and raises
-    StockBelowZero. The farmer who adjusts is pinned to the primary, to see the new figure. The
+    InsufficientStock. The farmer who adjusts is pinned to the primary, to see the new figure. The
     `stock_changed` event (for the farm's warehouse) commits with the adjustment, or neither does."""
     pin_this_request()
     with transaction.atomic(using=PRIMARY_ALIAS):
-        updated = Product.objects.filter(pk=product_id, stock__gte=-by).update(stock=F("stock") + by)
-        if not updated:
-            if not Product.objects.filter(pk=product_id).exists():
-                raise Product.DoesNotExist(f"no product {product_id}")
-            raise StockBelowZero(f"taking {-by} would leave product {product_id} below zero")
+        stock_adjust(product_id=product_id, by=by)
         product = Product.objects.only("farmer_id", "name", "unit", "stock").get(pk=product_id)
         outbox_record(
             using=PRIMARY_ALIAS,

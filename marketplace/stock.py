@@ -1,4 +1,4 @@
-"""Taking and giving back stock, on the primary.
+"""Taking, giving back and adjusting stock, on the primary.
 
 Invariant: stock never goes below zero. Every take is a guarded conditional UPDATE (`... WHERE stock
 >= quantity`), so even a caller that skipped locking cannot oversell; the database's CHECK constraint
@@ -32,6 +32,20 @@ def stock_release(*, quantities: dict[int, int]) -> None:
     """Give back units taken by `stock_take` (an order that was never written, or was cancelled)."""
     if quantities:
         _update(quantities, sign="+", guard=False)
+
+
+def stock_adjust(*, product_id: int, by: int) -> None:
+    """Add `by` units to one product's stock (negative to take) in the open primary transaction, in
+    one guarded UPDATE, so that a concurrent checkout's take is never lost.
+
+    Raises InsufficientStock, having changed nothing, if that would take the stock below zero, and
+    Product.DoesNotExist if there is no such product.
+    """
+    sign, guard = ("-", True) if by < 0 else ("+", False)
+    if not _update({product_id: abs(by)}, sign=sign, guard=guard):
+        if not Product.objects.using(PRIMARY).filter(pk=product_id).exists():
+            raise Product.DoesNotExist(f"no product {product_id}")
+        raise InsufficientStock(f"taking {-by} would leave product {product_id} below zero")
 
 
 def _update(quantities: dict[int, int], *, sign: str, guard: bool) -> int:

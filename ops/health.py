@@ -9,11 +9,12 @@ Only the primary is essential: without it nothing works, so it alone makes the r
 out), broker (events wait in the outbox) or S3 makes it `degraded`, with the reason.
 """
 
+import contextlib
 import socket
 import struct
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,16 +27,10 @@ from django.db import connections
 from opentelemetry.instrumentation.utils import suppress_instrumentation
 
 from routers.placement import PRIMARY_ALIAS, REPLICA_ALIAS, shard_aliases
+from routers.replica import LAG_RECHECK_SECONDS, replica_lag_measure
 
 OK, DEGRADED, DOWN = "ok", "degraded", "down"
 DEADLINE_S = 0.07
-
-_REPLICA_STATE_SQL = """
-SELECT pg_is_in_recovery(),
-       (SELECT status FROM pg_stat_wal_receiver),
-       CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0
-            ELSE extract(epoch FROM now() - pg_last_xact_replay_timestamp()) END
-"""
 
 
 @dataclass
@@ -71,7 +66,7 @@ def readiness_report(*, deadline_s: float = DEADLINE_S) -> Report:
     """Every check, run at once. A failed check makes the report down (the primary) or degraded (any
     other server); one that has not answered by the deadline makes it degraded."""
     started = time.monotonic()
-    probes = _probes()
+    probes = _probes(deadline_s=deadline_s)
     pool = ThreadPoolExecutor(max_workers=len(probes), thread_name_prefix="readyz")
     futures = {name: pool.submit(_timed, name, probe) for name, probe in probes.items()}
     wait(futures.values(), timeout=deadline_s)
@@ -91,20 +86,24 @@ def readiness_report(*, deadline_s: float = DEADLINE_S) -> Report:
     return Report(overall, checks, (time.monotonic() - started) * 1000)
 
 
-def _probes() -> dict[str, Callable[[], Check]]:
+def _probes(*, deadline_s: float) -> dict[str, Callable[[], Check]]:
     # Connection parameters are read here, in the request's thread: reading them in a probe's
     # thread would leave a Django connection object behind in each.
     probes: dict[str, Callable[[], Check]] = {
         "primary": _postgres_probe("primary", connections[PRIMARY_ALIAS].get_connection_params()),
-        "replica": _replica_probe(connections[REPLICA_ALIAS].get_connection_params()),
+        # The router's own measurement, its recheck of a high lag cut to fit in the deadline.
+        "replica": _replica_probe(
+            connections[REPLICA_ALIAS].get_connection_params(), recheck_s=min(LAG_RECHECK_SECONDS, deadline_s / 2)
+        ),
     }
     for alias in shard_aliases():
         probes[alias] = _postgres_probe(alias, connections[alias].get_connection_params())
+    # The broker and S3 clients give up at the deadline too, so a hung server's probe ends with it.
     if settings.KAFKA_BOOTSTRAP_SERVERS:
-        probes["broker"] = lambda: _broker_check(settings.KAFKA_BOOTSTRAP_SERVERS)
+        probes["broker"] = lambda: _broker_check(settings.KAFKA_BOOTSTRAP_SERVERS, timeout_s=deadline_s)
     if settings.AWS_STORAGE_BUCKET_NAME:
-        prepare()
-        probes["s3"] = _s3_check
+        s3 = _s3(timeout_s=deadline_s)
+        probes["s3"] = lambda: _s3_check(s3)
     return probes
 
 
@@ -141,34 +140,36 @@ def _connect(params: dict[str, Any]):
     return psycopg2.connect(**{**params, "connect_timeout": 2, "application_name": "readyz"})
 
 
-def _fetch_one(params: dict[str, Any], sql: str) -> tuple:
+@contextlib.contextmanager
+def _cursor(params: dict[str, Any]) -> Iterator[Any]:
     conn = _connect(params)
     try:
         with conn.cursor() as cur:
-            cur.execute(sql)
-            return cur.fetchone()
+            yield cur
     finally:
         conn.close()
 
 
 def _postgres_probe(name: str, params: dict[str, Any]) -> Callable[[], Check]:
     def probe() -> Check:
-        _fetch_one(params, "SELECT 1")
+        with _cursor(params) as cur:
+            cur.execute("SELECT 1")
         return Check(name, OK)
 
     return probe
 
 
-def _replica_probe(params: dict[str, Any]) -> Callable[[], Check]:
+def _replica_probe(params: dict[str, Any], *, recheck_s: float) -> Callable[[], Check]:
     def probe() -> Check:
-        in_recovery, receiver, lag_s = _fetch_one(params, _REPLICA_STATE_SQL)
+        with _cursor(params) as cur:
+            in_recovery, streaming, lag_s = replica_lag_measure(cur, recheck_s=recheck_s)
         if not in_recovery:
             return Check("replica", OK, "no separate replica: catalog reads use the primary")
-        details = {"lag_seconds": round(float(lag_s), 3) if lag_s is not None else None}
-        if receiver != "streaming":
+        details = {"lag_seconds": round(lag_s, 3)}
+        if not streaming:
             return Check("replica", DEGRADED, "not streaming from the primary", details=details)
         # The bound past which the replica router stops reading from it.
-        if lag_s is not None and lag_s > settings.REPLICA_MAX_LAG_SECONDS:
+        if lag_s > settings.REPLICA_MAX_LAG_SECONDS:
             return Check("replica", DEGRADED, f"{lag_s:.1f} s behind the primary", details=details)
         return Check("replica", OK, details=details)
 
@@ -179,24 +180,24 @@ _API_VERSIONS_KEY = 18
 _CORRELATION_ID = 0x5EAD
 
 
-def _broker_check(bootstrap_servers: list[str]) -> Check:
+def _broker_check(bootstrap_servers: list[str], *, timeout_s: float) -> Check:
     """A Kafka ApiVersions round trip with the first bootstrap server that answers: the cheapest
     request that proves a broker (not just an open port) is there."""
     failures = []
     for server in bootstrap_servers:
         host, _, port = server.rpartition(":")
         try:
-            _api_versions(host, int(port))
+            _api_versions(host, int(port), timeout_s=timeout_s)
             return Check("broker", OK, details={"server": server})
         except (OSError, ProbeFailed) as exc:
             failures.append(f"{server}: {_first_line(exc)}")
     raise ProbeFailed("; ".join(failures))
 
 
-def _api_versions(host: str, port: int) -> None:
+def _api_versions(host: str, port: int, *, timeout_s: float) -> None:
     client_id = b"readyz"
     header = struct.pack(">hhih", _API_VERSIONS_KEY, 0, _CORRELATION_ID, len(client_id)) + client_id
-    with socket.create_connection((host, port), timeout=DEADLINE_S) as sock:
+    with socket.create_connection((host, port), timeout=timeout_s) as sock:
         sock.sendall(struct.pack(">i", len(header)) + header)
         reply = _read_exactly(sock, 10)
     _size, correlation_id, error_code = struct.unpack(">iih", reply)
@@ -215,29 +216,29 @@ def _read_exactly(sock: socket.socket, count: int) -> bytes:
 
 
 _s3_lock = threading.Lock()
-_s3_client = None
+_s3_clients: dict[float, Any] = {}
 
 
 def prepare() -> None:
     """Build what the checks reuse, outside any deadline: a boto3 client takes up to a few hundred
     milliseconds to build, once per process (gunicorn calls this as each worker starts)."""
     if settings.AWS_STORAGE_BUCKET_NAME:
-        _s3()
+        _s3(timeout_s=DEADLINE_S)
 
 
-def _s3() -> Any:
-    global _s3_client
+def _s3(*, timeout_s: float) -> Any:
+    """The S3 client whose calls give up after `timeout_s` (one per deadline: /readyz's, the ops page's)."""
     with _s3_lock:
-        if _s3_client is None:
-            _s3_client = boto3.client(
+        if timeout_s not in _s3_clients:
+            _s3_clients[timeout_s] = boto3.client(
                 "s3",
                 endpoint_url=settings.AWS_S3_ENDPOINT_URL,
                 region_name=settings.AWS_S3_REGION_NAME,
-                config=Config(connect_timeout=DEADLINE_S, read_timeout=DEADLINE_S, retries={"max_attempts": 1}),
+                config=Config(connect_timeout=timeout_s, read_timeout=timeout_s, retries={"max_attempts": 1}),
             )
-        return _s3_client
+        return _s3_clients[timeout_s]
 
 
-def _s3_check() -> Check:
-    _s3().head_bucket(Bucket=settings.AWS_STORAGE_BUCKET_NAME)
+def _s3_check(s3: Any) -> Check:
+    s3.head_bucket(Bucket=settings.AWS_STORAGE_BUCKET_NAME)
     return Check("s3", OK, details={"bucket": settings.AWS_STORAGE_BUCKET_NAME})

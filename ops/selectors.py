@@ -19,8 +19,6 @@ from orders.selectors import order_count
 from outbox.models import OutboxEvent
 from routers.placement import PRIMARY_ALIAS, Placement, aliases_for
 
-KAFKA_TIMEOUT_MS = 2000
-
 
 @dataclass
 class Replication:
@@ -94,12 +92,18 @@ def order_count_list() -> list[OrderCount]:
     return counts
 
 
-def consumer_lag_list() -> list[GroupLag]:
+def consumer_lag_list(*, timeout_s: float) -> list[GroupLag]:
     """Per consumer group: messages on the broker its members have not committed yet.
 
-    Raises KafkaError when the broker cannot be asked.
+    Raises KafkaError when the broker cannot be asked; connecting and each request give up after
+    `timeout_s` (kafka-python would wait 30 s to connect to a broker that does not answer).
     """
-    admin = KafkaAdminClient(bootstrap_servers=settings.KAFKA_BOOTSTRAP_SERVERS, request_timeout_ms=KAFKA_TIMEOUT_MS)
+    timeout_ms = round(timeout_s * 1000)
+    admin = KafkaAdminClient(
+        bootstrap_servers=settings.KAFKA_BOOTSTRAP_SERVERS,
+        request_timeout_ms=timeout_ms,
+        bootstrap_timeout_ms=timeout_ms,
+    )
     try:
         groups = sorted(g["group_id"] for g in admin.list_groups())
         committed = admin.list_group_offsets(groups) if groups else {}
@@ -107,7 +111,7 @@ def consumer_lag_list() -> list[GroupLag]:
         reported = admin.list_partition_offsets({tp: OffsetSpec.LATEST for tp in partitions}) if partitions else {}
     finally:
         admin.close()
-    ends = _true_end_offsets({tp: o.offset for tp, o in reported.items()})
+    ends = _true_end_offsets({tp: o.offset for tp, o in reported.items()}, timeout_s=timeout_s)
     return [
         GroupLag(
             group,
@@ -118,7 +122,7 @@ def consumer_lag_list() -> list[GroupLag]:
     ]
 
 
-def _true_end_offsets(reported: dict[TopicPartition, int]) -> dict[TopicPartition, int]:
+def _true_end_offsets(reported: dict[TopicPartition, int], *, timeout_s: float) -> dict[TopicPartition, int]:
     """End offsets read from the log itself. Some brokers (the local tansu) answer ListOffsets with
     the base offset of the last batch, under-reporting the end; reading that batch finds the real one."""
     ends = dict(reported)
@@ -128,7 +132,9 @@ def _true_end_offsets(reported: dict[TopicPartition, int]) -> dict[TopicPartitio
         bootstrap_servers=settings.KAFKA_BOOTSTRAP_SERVERS,
         enable_auto_commit=False,
         fetch_max_wait_ms=settings.KAFKA_FETCH_MAX_WAIT_MS,
-        request_timeout_ms=KAFKA_TIMEOUT_MS + 1000,
+        # kafka-python wants a fetch's request timeout past its wait; the reading below is bounded anyway.
+        request_timeout_ms=round(timeout_s * 1000) + settings.KAFKA_FETCH_MAX_WAIT_MS,
+        bootstrap_timeout_ms=round(timeout_s * 1000),
         max_poll_records=100_000,
     )
     try:
@@ -136,7 +142,7 @@ def _true_end_offsets(reported: dict[TopicPartition, int]) -> dict[TopicPartitio
         for tp, end in reported.items():
             consumer.seek(tp, max(end - 1, 0))
         pending = {tp for tp, end in reported.items() if end > 0}
-        deadline = time.monotonic() + KAFKA_TIMEOUT_MS / 1000
+        deadline = time.monotonic() + timeout_s
         while pending and time.monotonic() < deadline:
             for tp, records in consumer.poll(timeout_ms=100).items():
                 ends[tp] = max(ends[tp], records[-1].offset + 1)
@@ -150,12 +156,12 @@ def recent_error_list(*, limit: int = 20) -> list[RecentError]:
     return list(RecentError.objects.all()[:limit])
 
 
-def consumer_lag_or_reason(*, broker_ready: bool) -> tuple[list[GroupLag], str]:
-    """Consumer lag, or the reason it cannot be read (asking a broker that is down takes the client
-    tens of seconds, so a failed readiness check answers for it)."""
+def consumer_lag_or_reason(*, broker_ready: bool, timeout_s: float) -> tuple[list[GroupLag], str]:
+    """Consumer lag, or the reason it cannot be read (a failed readiness check answers for a broker
+    that is down, without waiting `timeout_s` again)."""
     if not broker_ready:
         return [], "the broker is not answering (see Servers)"
     try:
-        return consumer_lag_list(), ""
+        return consumer_lag_list(timeout_s=timeout_s), ""
     except KafkaError as exc:
         return [], f"{type(exc).__name__}: {exc}"

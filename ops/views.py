@@ -33,7 +33,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     readiness = health.readiness_report(deadline_s=DASHBOARD_DEADLINE_S)
     backlog = selectors.outbox_backlog_list()
     orders = selectors.order_count_list()
-    lag, lag_error = selectors.consumer_lag_or_reason(broker_ready=readiness.ok("broker"))
+    lag, lag_error = selectors.consumer_lag_or_reason(
+        broker_ready=readiness.ok("broker"), timeout_s=DASHBOARD_DEADLINE_S
+    )
     context = {
         "readiness": readiness,
         "replication": selectors.replication_list(),

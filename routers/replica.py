@@ -18,6 +18,7 @@ import time
 from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import DatabaseError, connections
@@ -50,6 +51,37 @@ LAG_SQL = """
 LAG_RECHECK_SECONDS = 0.25
 LAG_RECHECK_INTERVAL = 0.02
 CAUGHT_UP_SQL = "SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn"
+
+
+class ReplicaLag(NamedTuple):
+    """The replica's state as one measurement found it."""
+
+    in_recovery: bool  # False: not a standby at all
+    streaming: bool
+    lag_s: float
+
+
+def replica_lag_measure(cursor: CursorWrapper, *, recheck_s: float) -> ReplicaLag:
+    """Measure the replica's lag on `cursor` (a DB-API cursor on the replica: the router's Django
+    connection, or a health probe's own), looking again for up to `recheck_s` at a lag over
+    `REPLICA_MAX_LAG_SECONDS` before believing it (see LAG_RECHECK_SECONDS)."""
+    cursor.execute(LAG_SQL)
+    in_recovery, lag, streaming, received = cursor.fetchone()
+    lag = float(lag)
+    if in_recovery and streaming and lag > settings.REPLICA_MAX_LAG_SECONDS:
+        lag = _time_to_replay(cursor, received, within_s=recheck_s) or lag
+    return ReplicaLag(in_recovery=in_recovery, streaming=streaming, lag_s=lag)
+
+
+def _time_to_replay(cursor: CursorWrapper, received: str, *, within_s: float) -> float | None:
+    """How long the replica took to replay up to `received`, or None if it has not within `within_s`."""
+    started = time.monotonic()
+    while (waited := time.monotonic() - started) < within_s:
+        time.sleep(LAG_RECHECK_INTERVAL)
+        cursor.execute(CAUGHT_UP_SQL, (received,))
+        if cursor.fetchone()[0]:
+            return waited + LAG_RECHECK_INTERVAL
+    return None
 
 
 @dataclass
@@ -138,10 +170,7 @@ class ReplicaHealth:
         connection = connections[REPLICA_ALIAS]
         try:
             with connection.cursor() as cursor:
-                cursor.execute(LAG_SQL)
-                in_recovery, lag, streaming, received = cursor.fetchone()
-                if in_recovery and streaming and float(lag) > settings.REPLICA_MAX_LAG_SECONDS:
-                    lag = self._time_to_replay(cursor, received) or lag
+                in_recovery, streaming, lag = replica_lag_measure(cursor, recheck_s=LAG_RECHECK_SECONDS)
         except DatabaseError as exc:
             # A dead connection would fail the next check too; the next one must reconnect.
             connection.close()
@@ -156,18 +185,6 @@ class ReplicaHealth:
         if float(lag) > settings.REPLICA_MAX_LAG_SECONDS:
             return False, f"lagging {float(lag):.1f}s (bound {settings.REPLICA_MAX_LAG_SECONDS}s)"
         return True, f"lag {float(lag):.3f}s"
-
-    @staticmethod
-    def _time_to_replay(cursor: CursorWrapper, received: str) -> float | None:
-        """How long the replica took to replay up to `received`, or None if it has not within
-        LAG_RECHECK_SECONDS."""
-        started = time.monotonic()
-        while (waited := time.monotonic() - started) < LAG_RECHECK_SECONDS:
-            time.sleep(LAG_RECHECK_INTERVAL)
-            cursor.execute(CAUGHT_UP_SQL, (received,))
-            if cursor.fetchone()[0]:
-                return waited + LAG_RECHECK_INTERVAL
-        return None
 
     def _record(self, usable: bool, reason: str) -> None:
         self._checked_at = time.monotonic()

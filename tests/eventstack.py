@@ -1,6 +1,7 @@
-"""What the event tests share: farmers and order_placed events made the way the app makes them, the
-relay and consumers run as the real `manage.py` processes, a reader for the topics, the SMTP sink's
-mail, and a local fake HTTP server standing in for the outside systems (warehouses, SMS gateways)."""
+"""What the event tests share: order_placed events made the way the app makes them (farmers come
+from tests/marketplace/factories.py), the relay and consumers run as the real `manage.py` processes,
+a reader for the topics, the SMTP sink's mail, and a local fake HTTP server standing in for the
+outside systems (warehouses, SMS gateways)."""
 
 import datetime as dt
 import json
@@ -18,7 +19,6 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 from kafka import KafkaConsumer, TopicPartition
@@ -41,14 +41,6 @@ def wait_for(check: Callable[[], object], *, timeout: float, interval: float = 0
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout}s waiting for {what}")
         time.sleep(interval)
-
-
-def farmer_create(*, name: str = "Hillside Farm", email: str | None = None) -> Farmer:
-    tag = uuid.uuid4().hex[:10]
-    user = get_user_model().objects.create_user(
-        username=f"farmer-{tag}", email=email if email is not None else f"farmer-{tag}@example.com"
-    )
-    return Farmer.objects.create(user=user, farm_name=name, slug=f"farm-{tag}", town="Springfield")
 
 
 def order_placed_payload(
@@ -171,10 +163,6 @@ def groups_skip_history(groups: list[str], topic: str = ORDER_EVENTS_TOPIC) -> N
         consumer.close(autocommit=False)
 
 
-def headers_of(record) -> dict[str, str]:
-    return {name: value.decode() for name, value in record.headers}
-
-
 def mail_to(maildir: Path, recipient: str) -> list:
     return [message for message in read_messages(maildir) if message["To"] == recipient]
 
@@ -190,13 +178,15 @@ def text_of(message, content_type: str = "text/plain") -> str:
 class FakeHttpService:
     """A local HTTP server standing in for a system outside ours: records every JSON POST and answers
     with the statuses queued in `responses` (then 200). It applies each Idempotency-Key once, as a
-    well-behaved warehouse or SMS gateway does."""
+    well-behaved warehouse or SMS gateway does. `observe`, when set, is called while each request is
+    being answered, and what it returns is kept with the request (what our side looked like meanwhile)."""
 
     def __init__(self):
         self.requests: list[dict] = []
         self.applied: dict[str, dict] = {}
         self.responses: list[int] = []
         self.delay_s = 0.0
+        self.observe: Callable[[], object] | None = None
         self._lock = threading.Lock()
         service = self
 
@@ -204,9 +194,11 @@ class FakeHttpService:
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 time.sleep(service.delay_s)
+                observed = service.observe() if service.observe else None
                 with service._lock:
                     status = service.responses.pop(0) if service.responses else 200
-                    service.requests.append({"headers": dict(self.headers), "body": body, "status": status})
+                    request = {"headers": dict(self.headers), "body": body, "status": status, "observed": observed}
+                    service.requests.append(request)
                     key = self.headers.get("Idempotency-Key", "")
                     if status < 300:
                         service.applied.setdefault(key, body)

@@ -209,12 +209,10 @@ def headers_without_trace_context(headers: Mapping[str, str]) -> dict[str, str]:
 
 
 @contextmanager
-def consume_span(message: Any, *, group: str) -> Iterator[trace.Span]:
-    """The consumer's span for handling one Kafka message, in the trace of the request that caused
-    it: kafka-python's own consumer span only exists when iterating and ends before the handler runs."""
-    carrier: dict[str, str] = {}
-    for name, value in message.headers or []:
-        carrier.setdefault(name, value.decode() if value is not None else "")
+def consume_span(message: Any, *, group: str, headers: Mapping[str, str]) -> Iterator[trace.Span]:
+    """The consumer's span for handling one Kafka message (its `headers` decoded by the consumer), in
+    the trace of the request that caused it: kafka-python's own consumer span only exists when
+    iterating and ends before the handler runs."""
     attributes = {
         "messaging.system": "kafka",
         "messaging.destination.name": message.topic,
@@ -224,7 +222,7 @@ def consume_span(message: Any, *, group: str) -> Iterator[trace.Span]:
     }
     with tracer.start_as_current_span(
         f"{message.topic} process",
-        context=propagate.extract(carrier),
+        context=propagate.extract(dict(headers)),
         kind=trace.SpanKind.CONSUMER,
         attributes=attributes,
     ) as span:

@@ -10,7 +10,8 @@ from events.models import ProcessedEvent
 from fulfilment.models import DeliveryManifest
 from notifications.models import RecordedSms
 from tests.browser.test_checkout import add_to_cart
-from tests.eventstack import farmer_create, groups_skip_history, mail_to, text_of, wait_for
+from tests.eventstack import groups_skip_history, mail_to, text_of, wait_for
+from tests.marketplace.factories import FarmerFactory
 from tests.orders.factories import ProductFactory
 
 pytestmark = [
@@ -22,7 +23,7 @@ pytestmark = [
 def test_a_checkout_sends_each_email_and_sms_once_and_updates_the_farmers_manifest(
     live_server, page, processes, test_stack
 ):
-    farmer = farmer_create(name="Orchard Hill")
+    farmer = FarmerFactory(farm_name="Orchard Hill")
     product = ProductFactory(farmer=farmer, name="Honeycrisp apples", price=Decimal("2.75"), stock=20)
     shopper = f"pat-{uuid.uuid4().hex[:8]}@example.com"
     groups_skip_history(["notifications", "manifests"])

@@ -16,7 +16,6 @@ from notifications.models import Delivery, RecordedSms
 from outbox.models import OutboxEvent
 from routers.placement import Placement, aliases_for
 from tests.eventstack import (
-    farmer_create,
     groups_skip_history,
     mail_to,
     order_placed_payload,
@@ -25,6 +24,7 @@ from tests.eventstack import (
     unpublished_count,
     wait_for,
 )
+from tests.marketplace.factories import FarmerFactory
 from tests.orders.factories import CustomerFactory, ProductFactory, placed_order
 
 ALL = ["default", "replica", "shard_0", "shard_1"]
@@ -65,7 +65,7 @@ def broker(test_stack):
 
 @pytest.mark.django_db(databases=ALL, transaction=True)
 def test_an_order_event_sends_the_confirmation_the_sms_and_the_farmers_email(test_stack, processes):
-    farmer = farmer_create(name="Hillside Farm")
+    farmer = FarmerFactory(farm_name="Hillside Farm")
     groups_skip_history(["notifications"])
     processes("relay_outbox")
     processes("consume_notifications")
@@ -85,7 +85,7 @@ def test_an_order_event_sends_the_confirmation_the_sms_and_the_farmers_email(tes
 def test_orders_placed_while_the_broker_is_down_are_each_handled_once_when_it_returns(
     test_stack, processes, fake_http, broker
 ):
-    farmer = farmer_create()
+    farmer = FarmerFactory()
     product = ProductFactory(farmer=farmer, stock=1000)
     WarehouseEndpoint.objects.create(farmer=farmer, url=fake_http.url)
     groups_skip_history(GROUPS)
@@ -117,7 +117,7 @@ def test_orders_placed_while_the_broker_is_down_are_each_handled_once_when_it_re
 
 @pytest.mark.django_db(databases=ALL, transaction=True)
 def test_a_consumer_killed_mid_batch_loses_nothing_and_applies_each_change_once(processes, fake_http):
-    farmer = farmer_create()
+    farmer = FarmerFactory()
     WarehouseEndpoint.objects.create(farmer=farmer, url=fake_http.url)
     fake_http.delay_s = 0.02
     groups_skip_history(["inventory-sync"])
@@ -141,7 +141,7 @@ def test_a_consumer_killed_mid_batch_loses_nothing_and_applies_each_change_once(
 
 @pytest.mark.django_db(databases=ALL, transaction=True)
 def test_an_event_published_twice_sends_its_emails_once(test_stack, processes):
-    farmer = farmer_create()
+    farmer = FarmerFactory()
     groups_skip_history(["notifications"])
     relay = processes("relay_outbox")
     processes("consume_notifications")
@@ -160,7 +160,7 @@ def test_an_event_published_twice_sends_its_emails_once(test_stack, processes):
 
 @pytest.mark.django_db(databases=ALL, transaction=True)
 def test_sigterm_commits_what_was_handled_and_leaves_the_group(processes):
-    farmer = farmer_create()
+    farmer = FarmerFactory()
     groups_skip_history(["manifests"])
     events = record_orders(farmer, 30)
     processes("relay_outbox")
@@ -183,7 +183,7 @@ def test_sigterm_commits_what_was_handled_and_leaves_the_group(processes):
 
 @pytest.mark.django_db(databases=ALL, transaction=True)
 def test_a_notifications_consumer_killed_mid_batch_loses_no_notification_and_sends_none_twice(test_stack, processes):
-    farmer = farmer_create()
+    farmer = FarmerFactory()
     groups_skip_history(["notifications"])
     events = record_orders(farmer, 200)
     processes("relay_outbox")

@@ -9,27 +9,26 @@ from django.conf import settings
 from django.core.management import call_command
 from kafka import KafkaProducer
 
-from events.clients import DEAD_LETTER_TOPIC, event_headers, event_value, topics_ensure
+from events.clients import DEAD_LETTER_TOPIC, event_headers, event_value, headers_decode, topics_ensure
 from fulfilment.models import DeliveryManifest, WarehouseEndpoint
 from marketplace.models import Farmer
 from outbox.models import ORDER_EVENTS_TOPIC
 from tests.eventstack import (
     TopicReader,
-    farmer_create,
     groups_skip_history,
-    headers_of,
     mail_to,
     order_placed_payload,
     order_placed_record,
     wait_for,
 )
+from tests.marketplace.factories import FarmerFactory
 
 ALL = ["default", "replica", "shard_0", "shard_1"]
 
 
 def dead_letter_for(reader: TopicReader, event_id: str, timeout: float = 60):
     def found(records):
-        return [r for r in records if headers_of(r).get("event-id") == event_id]
+        return [r for r in records if headers_decode(r).get("event-id") == event_id]
 
     [record] = wait_for(lambda: found(reader.read_until(found, timeout=0.5)), timeout=timeout, what="the dead letter")
     return record
@@ -41,7 +40,7 @@ def test_a_malformed_message_is_dead_lettered_with_its_reason_and_the_next_one_i
     groups_skip_history(["notifications"])
     dead_letters = TopicReader(DEAD_LETTER_TOPIC)
     processes("consume_notifications")
-    payload = order_placed_payload(farmers=[farmer_create()])
+    payload = order_placed_payload(farmers=[FarmerFactory()])
     key, poison_id = str(payload["order_id"]).encode(), str(uuid.uuid4())
 
     producer = KafkaProducer(bootstrap_servers=settings.KAFKA_BOOTSTRAP_SERVERS)
@@ -51,7 +50,7 @@ def test_a_malformed_message_is_dead_lettered_with_its_reason_and_the_next_one_i
     producer.send(ORDER_EVENTS_TOPIC, key=key, value=event_value(payload), headers=good_headers).get(timeout=10)
     producer.close()
 
-    letter = headers_of(dead_letter_for(dead_letters, poison_id))
+    letter = headers_decode(dead_letter_for(dead_letters, poison_id))
     wait_for(lambda: mail_to(test_stack.maildir, payload["email"]), timeout=30, what="the next order's email")
     dead_letters.close()
     assert letter["dead-letter-group"] == "notifications"
@@ -61,7 +60,7 @@ def test_a_malformed_message_is_dead_lettered_with_its_reason_and_the_next_one_i
 
 @pytest.mark.django_db(databases=ALL, transaction=True)
 def test_a_message_that_keeps_failing_is_dead_lettered_after_the_last_attempt(processes, fake_http):
-    farmer = farmer_create()
+    farmer = FarmerFactory()
     WarehouseEndpoint.objects.create(farmer=farmer, url=fake_http.url)
     fake_http.responses = [503] * 1000
     topics_ensure()
@@ -71,7 +70,7 @@ def test_a_message_that_keeps_failing_is_dead_lettered_after_the_last_attempt(pr
     processes("consume_inventory_sync")
 
     doomed = order_placed_record(payload=order_placed_payload(farmers=[farmer]))
-    letter = headers_of(dead_letter_for(dead_letters, str(doomed.id)))
+    letter = headers_decode(dead_letter_for(dead_letters, str(doomed.id)))
     fake_http.responses = []
     after = order_placed_record(payload=order_placed_payload(farmers=[farmer]))
     wait_for(lambda: f"{after.id}:{farmer.id}" in fake_http.applied, timeout=30, what="the next push")
@@ -87,7 +86,7 @@ def test_a_message_that_keeps_failing_is_dead_lettered_after_the_last_attempt(pr
 
 @pytest.mark.django_db(databases=ALL, transaction=True)
 def test_a_warehouse_that_fails_for_a_while_gets_the_change_once_through_the_consumers_retries(processes, fake_http):
-    farmer = farmer_create()
+    farmer = FarmerFactory()
     WarehouseEndpoint.objects.create(farmer=farmer, url=fake_http.url)
     fake_http.responses = [503, 429]
     groups_skip_history(["inventory-sync"])
@@ -108,7 +107,7 @@ def test_a_dead_letter_is_replayed_once_its_cause_is_fixed(processes):
     dead_letters = TopicReader(DEAD_LETTER_TOPIC)
     processes("relay_outbox")
     processes("consume_manifests")
-    farmer = farmer_create()
+    farmer = FarmerFactory()
     payload = order_placed_payload(farmers=[farmer])
     farmer_id = farmer.id
     farmer.delete()  # an order naming a farm the catalog does not have (yet)

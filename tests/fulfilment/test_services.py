@@ -13,7 +13,8 @@ from django.db import connections, transaction
 from events.contracts import order_placed_decode, stock_changed_decode
 from fulfilment.models import DeliveryManifest, WarehouseEndpoint
 from fulfilment.services import inventory_order_push, inventory_stock_push, manifest_order_add
-from tests.eventstack import farmer_create, order_placed_payload
+from tests.eventstack import order_placed_payload
+from tests.marketplace.factories import FarmerFactory
 
 
 def order_for(*farmers, quantity: int = 2):
@@ -28,7 +29,7 @@ def csv_rows(manifest: DeliveryManifest) -> list[dict]:
 
 @pytest.mark.django_db(databases=["default"])
 def test_each_order_updates_the_farmers_manifest_for_its_delivery_date():
-    farmer = farmer_create(name="Hillside")
+    farmer = FarmerFactory(farm_name="Hillside")
     first, second = order_for(farmer, quantity=2), order_for(farmer, quantity=3)
 
     manifest_order_add(order=first)
@@ -47,7 +48,7 @@ def test_each_order_updates_the_farmers_manifest_for_its_delivery_date():
 
 @pytest.mark.django_db(databases=["default"])
 def test_manifests_are_private_and_reached_only_through_a_signed_link():
-    [manifest] = manifest_order_add(order=order_for(farmer_create()))
+    [manifest] = manifest_order_add(order=order_for(FarmerFactory()))
 
     signed = storages["manifests"].url(manifest.csv_name)
     bare = f"{settings.AWS_S3_ENDPOINT_URL}/{settings.AWS_STORAGE_BUCKET_NAME}/private/manifests/{manifest.csv_name}"
@@ -59,7 +60,7 @@ def test_manifests_are_private_and_reached_only_through_a_signed_link():
 
 @pytest.mark.django_db(databases=["default"], transaction=True)
 def test_two_orders_added_to_the_same_manifest_at_once_both_end_up_in_it():
-    farmer = farmer_create()
+    farmer = FarmerFactory()
     orders = [order_for(farmer), order_for(farmer)]
     barrier = threading.Barrier(2)
 
@@ -82,7 +83,7 @@ def test_two_orders_added_to_the_same_manifest_at_once_both_end_up_in_it():
 
 @pytest.mark.django_db(databases=["default"])
 def test_stock_changes_go_to_each_farmers_own_warehouse_only(fake_http):
-    connected, unconnected = farmer_create(), farmer_create()
+    connected, unconnected = FarmerFactory(), FarmerFactory()
     WarehouseEndpoint.objects.create(farmer=connected, url=fake_http.url)
     order = order_for(connected, unconnected, quantity=4)
 
@@ -104,7 +105,7 @@ def stock_change(farmer_id: int, delta: int = 12):
 
 @pytest.mark.django_db(databases=["default"])
 def test_a_stock_adjustment_goes_to_the_farmers_warehouse(fake_http):
-    farmer = farmer_create()
+    farmer = FarmerFactory()
     WarehouseEndpoint.objects.create(farmer=farmer, url=fake_http.url)
 
     told = inventory_stock_push(event_id="ev-2", change=stock_change(farmer.id, delta=12))
@@ -120,5 +121,5 @@ def test_a_stock_adjustment_goes_to_the_farmers_warehouse(fake_http):
 
 @pytest.mark.django_db(databases=["default"])
 def test_a_stock_adjustment_of_a_farm_without_a_warehouse_tells_nobody(fake_http):
-    assert inventory_stock_push(event_id="ev-3", change=stock_change(farmer_create().id)) == 0
+    assert inventory_stock_push(event_id="ev-3", change=stock_change(FarmerFactory().id)) == 0
     assert fake_http.requests == []

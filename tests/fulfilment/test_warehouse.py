@@ -5,14 +5,14 @@ import pytest
 from devstack.processes import free_port
 from fulfilment.models import WarehouseEndpoint
 from fulfilment.warehouse import WarehouseRejected, WarehouseUnavailable, warehouse_changes_push
-from tests.eventstack import farmer_create
+from tests.marketplace.factories import FarmerFactory
 
 BODY = {"changes": [{"product_id": 7, "quantity_delta": -2}]}
 
 
 @pytest.fixture
 def endpoint(fake_http):
-    return WarehouseEndpoint.objects.create(farmer=farmer_create(), url=fake_http.url, token="wh-token")
+    return WarehouseEndpoint.objects.create(farmer=FarmerFactory(), url=fake_http.url, token="wh-token")
 
 
 @pytest.mark.django_db(databases=["default"])

@@ -1,6 +1,7 @@
 """Catalog test data, made through the real models and services."""
 
 import io
+import uuid
 from decimal import Decimal
 
 import factory
@@ -42,7 +43,11 @@ class FarmerFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Farmer
 
-    user = factory.SubFactory("tests.marketplace.factories.UserFactory")
+    # The new-order mail goes to this address; unique across runs, as the SMTP sink's mailbox outlives them.
+    user = factory.SubFactory(
+        "tests.marketplace.factories.UserFactory",
+        email=factory.LazyFunction(lambda: f"farmer-{uuid.uuid4().hex[:10]}@example.com"),
+    )
     farm_name = factory.Sequence(lambda n: f"Farm {n}")
     slug = factory.Sequence(lambda n: f"farm-{n}")
     town = "Oak Park"

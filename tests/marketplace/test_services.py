@@ -6,7 +6,7 @@ import pytest
 from django.db import connections, transaction
 
 from marketplace.models import Product
-from marketplace.services import FARMERS_GROUP, StockBelowZero, product_stock_adjust
+from marketplace.services import FARMERS_GROUP, product_stock_adjust
 from marketplace.stock import InsufficientStock, stock_take
 from outbox.models import OutboxEvent
 from routers.replica import request_routing
@@ -28,7 +28,7 @@ def test_a_registered_farmer_is_staff_in_the_farmers_group_with_product_permissi
 def test_an_adjustment_that_would_go_below_zero_changes_nothing():
     product = ProductFactory(stock=2)
 
-    with pytest.raises(StockBelowZero):
+    with pytest.raises(InsufficientStock):
         product_stock_adjust(product_id=product.pk, by=-3)
 
     product.refresh_from_db()

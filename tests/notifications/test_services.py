@@ -6,12 +6,13 @@ from django.core import mail
 from events.contracts import order_placed_decode
 from notifications.models import Delivery, RecordedSms
 from notifications.services import order_placed_notify
-from tests.eventstack import farmer_create, order_placed_payload
+from tests.eventstack import order_placed_payload
+from tests.marketplace.factories import FarmerFactory
 
 
 @pytest.mark.django_db(databases=["default"])
 def test_the_shopper_gets_a_text_and_html_confirmation_and_each_farmer_only_their_lines():
-    hillside, riverbend = farmer_create(name="Hillside"), farmer_create(name="Riverbend")
+    hillside, riverbend = FarmerFactory(farm_name="Hillside"), FarmerFactory(farm_name="Riverbend")
     payload = order_placed_payload(farmers=[hillside, riverbend], phone="+15550199")
 
     order_placed_notify(event_id="6f1c0c8e-6d1e-4c59-9d3e-6b1f6d7e2a10", order=order_placed_decode(payload))
@@ -29,7 +30,7 @@ def test_the_shopper_gets_a_text_and_html_confirmation_and_each_farmer_only_thei
 
 @pytest.mark.django_db(databases=["default"])
 def test_an_order_without_a_phone_number_sends_no_sms_and_a_farmer_without_email_no_email():
-    farmer = farmer_create(email="")
+    farmer = FarmerFactory(user__email="")
     payload = order_placed_payload(farmers=[farmer], phone="")
 
     order_placed_notify(event_id="0b7e2f5a-3c44-4c1a-8e0c-1f2a3b4c5d6e", order=order_placed_decode(payload))
@@ -40,7 +41,7 @@ def test_an_order_without_a_phone_number_sends_no_sms_and_a_farmer_without_email
 
 @pytest.mark.django_db(databases=["default"])
 def test_an_event_handled_again_sends_only_what_has_no_delivery_record():
-    farmer = farmer_create()
+    farmer = FarmerFactory()
     payload = order_placed_payload(farmers=[farmer], phone="+15550199")
     event_id = "3d0c9a52-77b4-4f8e-9a0e-5c1d2e3f4a5b"
     # As if a consumer died right after the mail server took the confirmation and recorded it.

@@ -12,7 +12,8 @@ from django.conf import settings
 
 from devstack.smtp_sink import DROPPED
 from notifications.models import Delivery, RecordedSms
-from tests.eventstack import farmer_create, mail_to, order_placed_payload
+from tests.eventstack import mail_to, order_placed_payload
+from tests.marketplace.factories import FarmerFactory
 
 # Handles one order_placed event as the notifications consumer does, with the real SMTP backend; with
 # argv[1] == "die" the process dies (os._exit: no cleanup, like SIGKILL) as soon as the server has
@@ -52,7 +53,7 @@ def handle(mode: str, event_id: str, payload: dict) -> int:
 
 @pytest.mark.django_db(databases=["default"], transaction=True)
 def test_a_mail_taken_just_before_the_crash_is_resent_and_dropped_by_the_mailbox(test_stack):
-    farmer = farmer_create()
+    farmer = FarmerFactory()
     payload = order_placed_payload(farmers=[farmer], phone="+15550142")
     event_id = str(uuid.uuid4())
 

@@ -1,14 +1,17 @@
 """What the ops page reads, against the real databases and broker."""
 
 import logging
+import time
 import uuid
 
 import pytest
 from django.db import transaction
 from kafka import KafkaProducer
+from kafka.errors import KafkaError
 
 from events.clients import consumer_build, topics_ensure
 from ops import selectors
+from ops.views import DASHBOARD_DEADLINE_S
 from outbox.services import outbox_record
 from tests.eventstack import wait_for
 from tests.orders.factories import customer_on, placed_order
@@ -44,9 +47,20 @@ def test_consumer_lag_counts_the_messages_a_group_has_not_committed(settings):
     consumer.commit()
     consumer.close()
 
-    lag = {g.group: g.lag for g in selectors.consumer_lag_list()}
+    lag = {g.group: g.lag for g in selectors.consumer_lag_list(timeout_s=DASHBOARD_DEADLINE_S)}
 
     assert lag[group] == 3
+
+
+def test_consumer_lag_from_a_broker_that_stopped_answering_gives_up_at_the_deadline(paused_server):
+    paused_server("broker", seconds=10)
+    started = time.monotonic()
+
+    with pytest.raises(KafkaError):
+        selectors.consumer_lag_list(timeout_s=0.5)
+
+    # kafka-python's own default would have waited 30 s to connect.
+    assert time.monotonic() - started < 2
 
 
 @pytest.mark.django_db(transaction=True)

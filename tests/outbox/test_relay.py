@@ -6,20 +6,19 @@ import json
 import pytest
 from django.db import transaction
 
-from events.clients import producer_build, topics_ensure
+from events.clients import headers_decode, producer_build, topics_ensure
 from outbox.models import OutboxEvent
 from outbox.relay import outbox_publish_batch
 from outbox.services import outbox_record
 from routers.placement import Placement, aliases_for
 from tests.eventstack import (
     TopicReader,
-    farmer_create,
-    headers_of,
     order_placed_payload,
     order_placed_record,
     unpublished_count,
     wait_for,
 )
+from tests.marketplace.factories import FarmerFactory
 
 ALL = ["default", "replica", "shard_0", "shard_1"]
 TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
@@ -35,29 +34,29 @@ def producer():
 
 @pytest.mark.django_db(databases=ALL, transaction=True)
 def test_an_event_is_published_keyed_by_order_with_its_headers_then_marked_published(producer):
-    payload = order_placed_payload(farmers=[farmer_create()])
+    payload = order_placed_payload(farmers=[FarmerFactory()])
     event = order_placed_record(payload=payload, using="shard_1", headers={"traceparent": TRACEPARENT})
     reader = TopicReader()
 
     published = outbox_publish_batch(using="shard_1", producer=producer, batch_size=100)
 
-    records = reader.read_until(lambda rs: any(headers_of(r).get("event-id") == str(event.id) for r in rs))
+    records = reader.read_until(lambda rs: any(headers_decode(r).get("event-id") == str(event.id) for r in rs))
     reader.close()
-    [record] = [r for r in records if headers_of(r).get("event-id") == str(event.id)]
+    [record] = [r for r in records if headers_decode(r).get("event-id") == str(event.id)]
     assert published == 1
     assert record.key == str(payload["order_id"]).encode()
     names = [name for name, _ in record.headers]
     assert names == ["event-id", "event-type", "traceparent"]
-    assert headers_of(record)["event-id"] == str(event.id)
+    assert headers_decode(record)["event-id"] == str(event.id)
     # The trace the event was recorded in continues, under the relay's producer span.
-    assert headers_of(record)["traceparent"].split("-")[1] == TRACEPARENT.split("-")[1]
-    assert headers_of(record)["traceparent"] != TRACEPARENT
+    assert headers_decode(record)["traceparent"].split("-")[1] == TRACEPARENT.split("-")[1]
+    assert headers_decode(record)["traceparent"] != TRACEPARENT
     assert OutboxEvent.objects.using("shard_1").get(id=event.id).published_at is not None
 
 
 @pytest.mark.django_db(databases=ALL, transaction=True)
 def test_several_relays_at_once_publish_each_event_exactly_once(processes):
-    farmer = farmer_create()
+    farmer = FarmerFactory()
     aliases = aliases_for(Placement.ORDER_SHARDS)
     events = [
         order_placed_record(payload=order_placed_payload(farmers=[farmer]), using=aliases[i % 3]) for i in range(300)
@@ -68,9 +67,9 @@ def test_several_relays_at_once_publish_each_event_exactly_once(processes):
     relays = [processes("relay_outbox", "--batch-size", "20") for _ in range(3)]
     wait_for(lambda: unpublished_count(aliases) == 0, timeout=60, what="the outbox to drain")
 
-    records = reader.read_until(lambda rs: wanted <= {headers_of(r)["event-id"] for r in rs}, timeout=30)
+    records = reader.read_until(lambda rs: wanted <= {headers_decode(r)["event-id"] for r in rs}, timeout=30)
     reader.close()
-    ours = [headers_of(r)["event-id"] for r in records if headers_of(r)["event-id"] in wanted]
+    ours = [headers_decode(r)["event-id"] for r in records if headers_decode(r)["event-id"] in wanted]
     assert sorted(ours) == sorted(wanted)
     # A relay stopped before it has set up its signal handlers dies of the signal, which is fine but
     # not what this checks: each one, once running, stops cleanly.

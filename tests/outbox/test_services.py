@@ -5,12 +5,13 @@ from django.utils import timezone
 
 from outbox.models import OutboxEvent
 from outbox.services import outbox_prune
-from tests.eventstack import farmer_create, order_placed_payload, order_placed_record
+from tests.eventstack import order_placed_payload, order_placed_record
+from tests.marketplace.factories import FarmerFactory
 
 
 @pytest.mark.django_db(databases=["default", "shard_0"])
 def test_pruning_removes_only_events_published_before_the_retention_period():
-    payload = order_placed_payload(farmers=[farmer_create()])
+    payload = order_placed_payload(farmers=[FarmerFactory()])
     old, recent, pending = (order_placed_record(payload=payload) for _ in range(3))
     OutboxEvent.objects.using("shard_0").filter(id=old.id).update(published_at=timezone.now() - dt.timedelta(days=8))
     OutboxEvent.objects.using("shard_0").filter(id=recent.id).update(published_at=timezone.now() - dt.timedelta(days=1))

@@ -12,6 +12,7 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import KafkaAdminClient, NewTopic
 from opentelemetry import trace
 
+from events.clients import headers_decode
 from urbanharvest import telemetry
 
 ALIAS = telemetry.DB_ALIAS_ATTRIBUTE
@@ -68,7 +69,7 @@ def test_a_message_published_and_consumed_continues_the_trace_stored_with_its_ev
     consumer.seek(TopicPartition(topic, 0), 0)
     (message,) = next(iter(consumer.poll(timeout_ms=5000).values()))
     consumer.close()
-    with telemetry.consume_span(message, group="notifications"):
+    with telemetry.consume_span(message, group="notifications", headers=headers_decode(message)):
         pass
 
     by_name = {s.name: s for s in spans.get_finished_spans()}

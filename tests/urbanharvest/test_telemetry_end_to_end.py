@@ -7,10 +7,10 @@ import pytest
 from django.test import Client
 from opentelemetry.proto.trace.v1.trace_pb2 import Span as ExportedSpan
 
+from bench.tracing import SpanSink
 from tests.eventstack import groups_skip_history, wait_for
 from tests.orders.checkout_client import cart_fill, place, review_form
 from tests.orders.factories import ProductFactory
-from tests.otlp import OTLPReceiver
 from urbanharvest import telemetry
 
 ALIAS = telemetry.DB_ALIAS_ATTRIBUTE
@@ -19,7 +19,7 @@ ALIAS = telemetry.DB_ALIAS_ATTRIBUTE
 @pytest.fixture
 def otlp_receiver(monkeypatch):
     """A local OTLP/HTTP collector that processes started by the test export to, soon after each span."""
-    receiver = OTLPReceiver()
+    receiver = SpanSink(keep=True)
     monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.url)
     monkeypatch.setenv("OTEL_BSP_SCHEDULE_DELAY", "100")
     yield receiver

@@ -8,8 +8,8 @@ import requests
 from django.conf import settings
 
 import urbanharvest
+from bench.tracing import SpanSink
 from devstack.processes import free_port, port_open, wait_until
-from tests.otlp import OTLPReceiver
 
 
 def test_gunicorn_serves_the_home_page():
@@ -29,7 +29,7 @@ def test_gunicorn_serves_the_home_page():
 
 
 def test_gunicorn_workers_export_their_spans_to_the_otlp_endpoint():
-    receiver = OTLPReceiver()
+    receiver = SpanSink(keep=True)
     port = free_port()
     env = {
         **os.environ,
@@ -44,13 +44,13 @@ def test_gunicorn_workers_export_their_spans_to_the_otlp_endpoint():
         assert wait_until(lambda: port_open(port), timeout=20)
         for _ in range(4):
             requests.get(f"http://127.0.0.1:{port}/admin/login/", timeout=5)
-        assert wait_until(lambda: len(receiver.spans) >= 4, timeout=10)
+        assert wait_until(lambda: receiver.spans >= 4, timeout=10)
     finally:
         server.terminate()
         server.wait(timeout=15)
         receiver.close()
 
-    resource, span = receiver.spans[0]
+    resource, span = receiver.kept[0]
     assert span.name == "GET admin/login/"
     assert resource["service.name"] == "urbanharvest-web"
     assert resource["service.version"] == urbanharvest.__version__
