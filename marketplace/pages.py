@@ -28,7 +28,6 @@ from collections.abc import Callable, Hashable
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import caches
-from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.utils.cache import patch_vary_headers
@@ -120,10 +119,7 @@ def _version_before_rendering(version: PageVersion | None, kwargs: dict) -> Hash
     `version`, or the replica is not serving catalog reads (the page then only lives its lifetime)."""
     if version is None or catalog_read_alias() != REPLICA_ALIAS:
         return None
-    try:
-        return version(using=REPLICA_ALIAS, **kwargs)
-    except DatabaseError:
-        return None  # the page's own reads find out, and fall back to the primary
+    return version(using=REPLICA_ALIAS, **kwargs)
 
 
 def _render_for_everyone(
@@ -136,8 +132,8 @@ def _render_for_everyone(
 ) -> KeptPage | HttpResponse:
     """The view's page, kept under `key` (and returned as such) when it is a plain 200; any other
     response is returned as the view made it, with this request's token in place of the placeholder."""
-    started = time.time()
     built_from = _version_before_rendering(version, kwargs)
+    started = time.time()  # after the version: a fragment computed before it may be older
     setattr(request, _RENDERING_FOR_EVERYONE, True)
     try:
         with ingredients_born() as births:

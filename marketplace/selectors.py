@@ -70,7 +70,7 @@ def product_newest(*, limit: int = 8) -> list[Product]:
 def product_get(*, farmer_slug: str, product_slug: str) -> Product:
     """An active product by its farm and its own slug (unique per farm), with its farm, its category
     and its images in order (`product.gallery`), in one query: a product page that misses every cache
-    costs one round trip."""
+    costs one round trip. `product_page_version` must find the same product and cover what it reads."""
     gallery = (
         ProductImage.objects.filter(product=OuterRef("pk"))
         .order_by("position", "id")
@@ -104,7 +104,8 @@ def product_page_version(
 ) -> tuple | None:
     """What a product page shows, as one cheap value (marketplace/pages.py revalidates kept pages with
     it): the row versions of the product, its farm, its category and its images, and the delivery
-    date it shows at `now`. None when there is no such product on sale."""
+    date it shows at `now`. None when there is no such product on sale. It finds the product as
+    `product_get` does and must cover every row that and the page's templates read."""
     with connections[using].cursor() as cursor:
         cursor.execute(_PRODUCT_PAGE_ROWS, (farmer_slug, product_slug))
         row = cursor.fetchone()

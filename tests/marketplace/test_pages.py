@@ -113,23 +113,36 @@ def test_the_lifetime_leaves_room_for_the_replicas_lag_growing_between_health_ch
     assert catalog_cache_seconds() == pytest.approx(2.5)
 
 
-def test_a_product_page_past_its_lifetime_is_kept_for_another_with_one_query_while_unchanged(carrots, settings):
+@pytest.fixture
+def short_lifetime(settings):
+    """Kept pages fresh for 0.5 s, and no replica health check to count among a test's queries."""
     settings.CATALOG_CACHE_SECONDS = 0.5
-    settings.REPLICA_HEALTH_CHECK_SECONDS, settings.REPLICA_MAX_LAG_SECONDS = 30, 60  # no health check between
+    settings.REPLICA_HEALTH_CHECK_SECONDS, settings.REPLICA_MAX_LAG_SECONDS = 30, 60
+
+
+def _visit(url: str) -> tuple:
+    """A new visitor's page, how many product page versions it read on the replica (1 for a
+    revalidation that kept the page; one more when the page was rendered, which reads its own
+    first), and whether it was rendered (read the product itself)."""
+    with CaptureQueriesContext(connections["replica"]) as replica:
+        page = Client().get(url)
+    versions_read = sum("xmin" in query["sql"] for query in replica)
+    rendered = any("marketplace_product" in query["sql"] and "xmin" not in query["sql"] for query in replica)
+    return page, versions_read, rendered, len(replica)
+
+
+def test_a_product_page_past_its_lifetime_is_kept_for_another_with_one_query_while_unchanged(carrots, short_lifetime):
     url = carrots.get_absolute_url()
     first = Client().get(url)
     time.sleep(0.6)
 
-    with CaptureQueriesContext(connections["replica"]) as revalidation:
-        revalidated = Client().get(url)
-    with CaptureQueriesContext(connections["replica"]) as within_the_new_lifetime:
-        Client().get(url)
+    revalidated, versions_read, rendered, queries = _visit(url)
+    *_, queries_within_the_new_lifetime = _visit(url)
 
     assert revalidated.status_code == 200
     assert TOKEN.sub("", revalidated.text) == TOKEN.sub("", first.text)
-    assert [query["sql"].split()[0] for query in revalidation] == ["SELECT"]
-    assert "xmin" in revalidation[0]["sql"]
-    assert len(within_the_new_lifetime) == 0
+    assert (versions_read, rendered, queries) == (1, False, 1)
+    assert queries_within_the_new_lifetime == 0
 
 
 def _stock_taken(product):
@@ -138,6 +151,10 @@ def _stock_taken(product):
 
 def _photo_added(product):
     ProductImageFactory(product=product, alt_text="Freshly pulled")
+
+
+def _photos_reordered(product):
+    ProductImage.objects.filter(product=product, alt_text="First").update(position=2)
 
 
 def _farm_renamed(product):
@@ -149,32 +166,47 @@ def _category_renamed(product):
 
 
 @pytest.mark.parametrize(
-    ("change", "shown"),
+    ("change", "seen"),
     [
-        (_stock_taken, "7 available"),
-        (_photo_added, 'alt="Freshly pulled"'),
-        (_farm_renamed, "Hillside Acres"),
-        (_category_renamed, "Roots"),
+        (_stock_taken, lambda text: "7 available" in text),
+        (_photo_added, lambda text: 'alt="Freshly pulled"' in text),
+        (_photos_reordered, lambda text: text.index('alt="Second"') < text.index('alt="First"')),
+        (_farm_renamed, lambda text: "Hillside Acres" in text),
+        (_category_renamed, lambda text: "Roots" in text),
     ],
 )
 def test_any_change_to_what_a_product_page_shows_renders_it_again_past_its_lifetime(
-    carrots, settings, replica_caught_up, change, shown
+    carrots, short_lifetime, replica_caught_up, change, seen
 ):
-    settings.CATALOG_CACHE_SECONDS = 0.5
+    ProductImageFactory(product=carrots, alt_text="First", position=0)
+    ProductImageFactory(product=carrots, alt_text="Second", position=1)
+    replica_caught_up()
     Client().get(carrots.get_absolute_url())  # kept as it is
     change(carrots)
     replica_caught_up()
     time.sleep(0.6)
 
-    page = Client().get(carrots.get_absolute_url())
+    page, versions_read, rendered, _ = _visit(carrots.get_absolute_url())
 
-    assert shown in page.text
+    assert (versions_read, rendered) == (2, True)  # revalidated, found changed, rendered again
+    assert seen(page.text)
+
+
+def test_a_page_built_while_the_replica_is_out_of_service_only_lives_its_lifetime(carrots, short_lifetime):
+    replica_health.mark_unusable("taken out for the test")
+    Client().get(carrots.get_absolute_url())  # built from the primary: no version read
+    replica_health.reset()
+    time.sleep(0.6)
+
+    page, versions_read, rendered, _ = _visit(carrots.get_absolute_url())
+
+    assert page.status_code == 200
+    assert (versions_read, rendered) == (1, True)  # not revalidated: rendered again, its version first
 
 
 def test_a_product_taken_off_sale_or_its_last_photo_deleted_shows_past_the_kept_pages_lifetime(
-    carrots, settings, replica_caught_up
+    carrots, short_lifetime, replica_caught_up
 ):
-    settings.CATALOG_CACHE_SECONDS = 0.5
     photo = ProductImageFactory(product=carrots, alt_text="Freshly pulled")
     replica_caught_up()
     assert 'alt="Freshly pulled"' in Client().get(carrots.get_absolute_url()).text
