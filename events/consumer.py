@@ -98,8 +98,9 @@ class EventConsumer:
             for record in records:
                 if self.stopping.is_set():
                     break
-                with telemetry.consume_span(record, group=self.group, headers=headers_decode(record)):
-                    settled = self._handle(record)
+                headers = headers_decode(record)
+                with telemetry.consume_span(record, group=self.group, headers=headers):
+                    settled = self._handle(record, headers=headers)
                 if not settled:
                     # Stopped during retries: hand the message back uncommitted for the next member.
                     break
@@ -107,11 +108,11 @@ class EventConsumer:
         if done:
             consumer.commit(done)
 
-    def _handle(self, record: ConsumerRecord) -> bool:
-        """Handle one message, retrying with backoff; dead-letter it after the last attempt. False when
-        stopped before it was settled."""
+    def _handle(self, record: ConsumerRecord, *, headers: dict[str, str]) -> bool:
+        """Handle one message (its `headers` decoded), retrying with backoff; dead-letter it after the
+        last attempt. False when stopped before it was settled."""
         try:
-            event = event_decode(record)
+            event = event_decode(record, headers=headers)
         except MalformedEvent as exc:
             self._dead_letter(record, reason=f"MalformedEvent: {exc}", attempts=1)
             return True

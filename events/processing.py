@@ -28,9 +28,11 @@ class MalformedEvent(PermanentFailure, ValueError):
     payload its handler cannot read): retrying will not help, so it goes to the dead letters."""
 
 
-def event_decode(record: ConsumerRecord) -> Event:
-    """The event carried by `record`, or MalformedEvent saying what is wrong with it."""
-    headers = headers_decode(record)
+def event_decode(record: ConsumerRecord, *, headers: dict[str, str] | None = None) -> Event:
+    """The event carried by `record`, or MalformedEvent saying what is wrong with it. `headers` are
+    the record's as `headers_decode` gave them, when the caller has decoded them already."""
+    if headers is None:
+        headers = headers_decode(record)
     event_id, event_type = headers.get(EVENT_ID_HEADER, ""), headers.get(EVENT_TYPE_HEADER, "")
     if not event_type:
         raise MalformedEvent(f"no {EVENT_TYPE_HEADER} header")

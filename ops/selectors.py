@@ -95,8 +95,11 @@ def order_count_list() -> list[OrderCount]:
 def consumer_lag_list(*, timeout_s: float) -> list[GroupLag]:
     """Per consumer group: messages on the broker its members have not committed yet.
 
-    Raises KafkaError when the broker cannot be asked; connecting and each request give up after
-    `timeout_s` (kafka-python would wait 30 s to connect to a broker that does not answer).
+    Raises KafkaError when the broker cannot be asked. `timeout_s` bounds each step, not the whole
+    reading: connecting, each of the several requests, and the reading of the end offsets each give up
+    after it (kafka-python would wait 30 s to connect to a broker that does not answer). It is not a
+    budget for the whole because kafka-python's `list_groups` and `list_group_offsets` take no timeout:
+    each of their requests gets the admin client's `request_timeout_ms`.
     """
     timeout_ms = round(timeout_s * 1000)
     admin = KafkaAdminClient(
@@ -158,7 +161,7 @@ def recent_error_list(*, limit: int = 20) -> list[RecentError]:
 
 def consumer_lag_or_reason(*, broker_ready: bool, timeout_s: float) -> tuple[list[GroupLag], str]:
     """Consumer lag, or the reason it cannot be read (a failed readiness check answers for a broker
-    that is down, without waiting `timeout_s` again)."""
+    that is down, without waiting `timeout_s` again; each Kafka request then gives up after it)."""
     if not broker_ready:
         return [], "the broker is not answering (see Servers)"
     try:

@@ -16,9 +16,6 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
 
 
-DASHBOARD_DEADLINE_S = 1.0
-
-
 @require_GET
 @never_cache
 def readyz(request: HttpRequest) -> JsonResponse:
@@ -29,12 +26,11 @@ def readyz(request: HttpRequest) -> JsonResponse:
 @staff_member_required
 @never_cache
 def dashboard(request: HttpRequest) -> HttpResponse:
-    # A person reading the page can wait for a slow server's answer; a load balancer's probe cannot.
-    readiness = health.readiness_report(deadline_s=DASHBOARD_DEADLINE_S)
+    readiness = health.readiness_report(deadline_s=health.DASHBOARD_DEADLINE_S)
     backlog = selectors.outbox_backlog_list()
     orders = selectors.order_count_list()
     lag, lag_error = selectors.consumer_lag_or_reason(
-        broker_ready=readiness.ok("broker"), timeout_s=DASHBOARD_DEADLINE_S
+        broker_ready=readiness.ok("broker"), timeout_s=health.DASHBOARD_DEADLINE_S
     )
     context = {
         "readiness": readiness,

@@ -18,11 +18,10 @@ import time
 from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 from django.conf import settings
 from django.db import DatabaseError, connections
-from django.db.backends.utils import CursorWrapper
 
 from routers.placement import PRIMARY_ALIAS, REPLICA_ALIAS
 
@@ -53,6 +52,13 @@ LAG_RECHECK_INTERVAL = 0.02
 CAUGHT_UP_SQL = "SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn"
 
 
+class Cursor(Protocol):
+    """A DB-API cursor: a Django connection's, or a raw psycopg2 one."""
+
+    def execute(self, sql: str, params: Any = ..., /) -> Any: ...
+    def fetchone(self) -> Any: ...
+
+
 class ReplicaLag(NamedTuple):
     """The replica's state as one measurement found it."""
 
@@ -61,7 +67,7 @@ class ReplicaLag(NamedTuple):
     lag_s: float
 
 
-def replica_lag_measure(cursor: CursorWrapper, *, recheck_s: float) -> ReplicaLag:
+def replica_lag_measure(cursor: Cursor, *, recheck_s: float) -> ReplicaLag:
     """Measure the replica's lag on `cursor` (a DB-API cursor on the replica: the router's Django
     connection, or a health probe's own), looking again for up to `recheck_s` at a lag over
     `REPLICA_MAX_LAG_SECONDS` before believing it (see LAG_RECHECK_SECONDS)."""
@@ -73,7 +79,7 @@ def replica_lag_measure(cursor: CursorWrapper, *, recheck_s: float) -> ReplicaLa
     return ReplicaLag(in_recovery=in_recovery, streaming=streaming, lag_s=lag)
 
 
-def _time_to_replay(cursor: CursorWrapper, received: str, *, within_s: float) -> float | None:
+def _time_to_replay(cursor: Cursor, received: str, *, within_s: float) -> float | None:
     """How long the replica took to replay up to `received`, or None if it has not within `within_s`."""
     started = time.monotonic()
     while (waited := time.monotonic() - started) < within_s:
@@ -181,10 +187,10 @@ class ReplicaHealth:
             return True, "not a standby"
         if not streaming:
             return False, "not streaming from the primary"
-        self.last_lag = float(lag)
-        if float(lag) > settings.REPLICA_MAX_LAG_SECONDS:
-            return False, f"lagging {float(lag):.1f}s (bound {settings.REPLICA_MAX_LAG_SECONDS}s)"
-        return True, f"lag {float(lag):.3f}s"
+        self.last_lag = lag
+        if lag > settings.REPLICA_MAX_LAG_SECONDS:
+            return False, f"lagging {lag:.1f}s (bound {settings.REPLICA_MAX_LAG_SECONDS}s)"
+        return True, f"lag {lag:.3f}s"
 
     def _record(self, usable: bool, reason: str) -> None:
         self._checked_at = time.monotonic()

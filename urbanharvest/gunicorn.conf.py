@@ -21,7 +21,7 @@ def post_fork(server, worker) -> None:
 
 
 def post_worker_init(worker) -> None:
-    """Ready /readyz's S3 client before the first probe arrives: it is slow to build."""
+    """Ready the S3 clients of /readyz and the ops page before their first request: they are slow to build."""
     from ops import health
 
     health.prepare()

@@ -1,14 +1,17 @@
 """Decoding messages into events, and handling each event once per consumer group."""
 
+import threading
 import uuid
 
 import pytest
+from django.db import connection, connections
 from kafka.consumer.fetcher import ConsumerRecord
 
 from events.clients import Event, event_headers, event_value
 from events.models import ProcessedEvent
 from events.processing import MalformedEvent, event_decode, event_process, runs_outside_transaction
 from notifications.models import RecordedSms
+from tests.eventstack import wait_for
 
 
 def record(*, value: bytes, headers: list) -> ConsumerRecord:
@@ -108,3 +111,41 @@ def test_a_handler_recording_each_effect_keeps_those_it_recorded_when_a_later_on
     assert (
         event_process(group="notifications", event=delivered, handler=runs_outside_transaction(lambda e: None)) is False
     )
+
+
+def advisory_lock_waiters() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+            " AND wait_event_type = 'Lock' AND wait_event = 'advisory'"
+        )
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.django_db(databases=["default"], transaction=True)
+def test_two_members_handling_one_event_outside_a_transaction_run_its_handler_once():
+    delivered, calls, ran = event(), [], {}
+    handling, finish = threading.Event(), threading.Event()
+
+    @runs_outside_transaction
+    def slow_send(e: Event) -> None:
+        calls.append(e.id)
+        handling.set()
+        finish.wait(timeout=10)
+
+    def member(name: str) -> None:
+        ran[name] = event_process(group="notifications", event=delivered, handler=slow_send)
+        connections.close_all()
+
+    first, second = (threading.Thread(target=member, args=(name,)) for name in ("first", "second"))
+    first.start()
+    handling.wait(timeout=10)
+    second.start()
+    wait_for(advisory_lock_waiters, timeout=10, what="the second member to wait on the event's lock")
+    finish.set()
+    first.join()
+    second.join()
+
+    assert ran == {"first": True, "second": False}
+    assert calls == [delivered.id]
+    assert ProcessedEvent.objects.filter(group="notifications", event_id=delivered.id).count() == 1

@@ -1,6 +1,7 @@
 """Catalog writes: farmers' accounts, and stock adjustments racing real checkouts on PostgreSQL."""
 
 import threading
+from collections.abc import Callable
 
 import pytest
 from django.db import connections, transaction
@@ -65,32 +66,68 @@ def _checkout_take(product_id: int, quantity: int) -> bool:
     return True
 
 
-@pytest.mark.django_db(transaction=True)
-def test_restocks_racing_checkouts_lose_no_update_and_never_go_below_zero():
-    product = ProductFactory(stock=10)
-    taken, start = [], threading.Barrier(8)
+def _race(*workers: Callable[[], None]) -> None:
+    """Run each worker in its own thread, all released at once; each closes its connections at its end."""
+    start = threading.Barrier(len(workers))
 
-    def farmer() -> None:
+    def run(work: Callable[[], None]) -> None:
         start.wait()
-        for _ in range(25):
-            product_stock_adjust(product_id=product.pk, by=2)
-        connections.close_all()
+        try:
+            work()
+        finally:
+            connections.close_all()
 
-    def shopper() -> None:
-        start.wait()
-        for _ in range(25):
-            if _checkout_take(product.pk, 3):
-                taken.append(3)
-        connections.close_all()
-
-    threads = [threading.Thread(target=farmer) for _ in range(4)] + [threading.Thread(target=shopper) for _ in range(4)]
+    threads = [threading.Thread(target=run, args=(work,)) for work in workers]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
 
+
+@pytest.mark.django_db(transaction=True)
+def test_restocks_racing_checkouts_lose_no_update_and_never_go_below_zero():
+    product = ProductFactory(stock=10)
+    taken = []
+
+    def farmer() -> None:
+        for _ in range(25):
+            product_stock_adjust(product_id=product.pk, by=2)
+
+    def shopper() -> None:
+        taken.extend(3 for _ in range(25) if _checkout_take(product.pk, 3))
+
+    _race(*[farmer] * 4, *[shopper] * 4)
+
     assert Product.objects.get(pk=product.pk).stock == 10 + 4 * 25 * 2 - sum(taken)
     assert Product.objects.get(pk=product.pk).stock >= 0
+
+
+def _farmer_adjust(product_id: int, by: int) -> int | None:
+    """A farmer's stock adjustment: the new stock, or None when it was refused."""
+    try:
+        return product_stock_adjust(product_id=product_id, by=by)
+    except InsufficientStock:
+        return None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_farmers_taking_stock_racing_checkouts_never_go_below_zero_and_refusals_change_nothing():
+    product = ProductFactory(stock=50)
+    adjustments, takes = [], []
+
+    def farmer() -> None:
+        adjustments.extend(_farmer_adjust(product.pk, -1) for _ in range(20))
+
+    def shopper() -> None:
+        takes.extend(_checkout_take(product.pk, 2) for _ in range(20))
+
+    _race(*[farmer] * 4, *[shopper] * 4)
+
+    # 240 units asked of 50: most calls were refused, and every call answered (none raised).
+    applied = [stock for stock in adjustments if stock is not None]
+    assert (len(adjustments), len(takes)) == (80, 80)
+    assert Product.objects.get(pk=product.pk).stock == 50 - len(applied) - 2 * sum(takes)
+    assert min(applied, default=0) >= 0
 
 
 @pytest.mark.django_db

@@ -3,8 +3,7 @@ import socket
 import pytest
 from django.db import connections
 
-from ops.health import DEGRADED, OK, readiness_report
-from ops.views import DASHBOARD_DEADLINE_S
+from ops.health import DASHBOARD_DEADLINE_S, DEGRADED, OK, readiness_report
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from kafka.errors import KafkaError
 
 from events.clients import consumer_build, topics_ensure
 from ops import selectors
-from ops.views import DASHBOARD_DEADLINE_S
+from ops.health import DASHBOARD_DEADLINE_S
 from outbox.services import outbox_record
 from tests.eventstack import wait_for
 from tests.orders.factories import customer_on, placed_order
