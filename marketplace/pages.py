@@ -1,4 +1,4 @@
-"""Whole storefront pages kept a few seconds for the visitors they are the same for.
+"""Whole storefront pages kept for the visitors they are the same for.
 
 A visitor with no session and no pending messages (a first visit, a crawler, anyone who has never
 added to a cart or signed in) is anonymous with an empty cart, so a catalog page shows them exactly
