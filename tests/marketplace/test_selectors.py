@@ -2,9 +2,12 @@
 and delivery day."""
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
+from django.db import connections
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from marketplace import selectors
@@ -54,6 +57,22 @@ def test_a_product_pages_version_is_the_same_on_the_replica_and_changes_with_wha
     assert version() != before
     Product.objects.filter(pk=product.pk).update(is_active=False)
     assert version() is None
+
+
+def _tables_read(run) -> set[str]:
+    with CaptureQueriesContext(connections["default"]) as queries:
+        run()
+    return {table for query in queries for table in re.findall(r'"?(marketplace_\w+)"?', query["sql"])}
+
+
+def test_a_product_pages_version_covers_every_table_the_product_page_reads():
+    slugs = {"farmer_slug": (product := ProductFactory()).farmer.slug, "product_slug": product.slug}
+
+    page_reads = _tables_read(lambda: selectors.product_get(**slugs))
+    version_reads = _tables_read(lambda: selectors.product_page_version(using="default", **slugs))
+
+    assert {"marketplace_product", "marketplace_farmer", "marketplace_category"} < page_reads
+    assert page_reads <= version_reads
 
 
 def test_the_directory_skips_farms_with_nothing_on_sale():
