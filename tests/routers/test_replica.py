@@ -8,7 +8,7 @@ import pytest
 from django.db import transaction
 from django.db.models import F
 
-from devstack import stack
+from devstack import processes, stack
 from marketplace.models import Product
 from routers.replica import replica_health, request_routing
 from tests.marketplace.factories import CategoryFactory, ProductFactory
@@ -90,10 +90,10 @@ def _received_and_not_replayed(test_stack) -> None:
     ProductFactory()
     target = stack.primary(test_stack).fetch_one("SELECT pg_current_wal_insert_lsn()")[0]
     received = "SELECT pg_last_wal_receive_lsn() >= %s::pg_lsn"
-    deadline = time.monotonic() + 10
-    while not stack.replica(test_stack).fetch_one(received, (target,))[0]:
-        assert time.monotonic() < deadline, "the replica did not receive the commit"
-        time.sleep(0.02)
+    replica = stack.replica(test_stack)
+    assert processes.wait_until(lambda: replica.fetch_one(received, (target,))[0], timeout=10, interval=0.02), (
+        "the replica did not receive the commit"
+    )
 
 
 def test_a_replica_that_replays_at_once_what_it_receives_after_a_quiet_spell_stays_in_service(
@@ -131,10 +131,9 @@ def replica_cut_off(test_stack):
     conninfo = replica.fetch_one("SHOW primary_conninfo")[0]
     replica.fetch_one("ALTER SYSTEM SET primary_conninfo = ''")
     replica.fetch_one("SELECT pg_reload_conf()")
-    deadline = time.monotonic() + 10
-    while replica.fetch_one("SELECT count(*) FROM pg_stat_wal_receiver")[0]:
-        assert time.monotonic() < deadline, "the replica kept streaming"
-        time.sleep(0.05)
+    assert processes.wait_until(
+        lambda: not replica.fetch_one("SELECT count(*) FROM pg_stat_wal_receiver")[0], timeout=10, interval=0.05
+    ), "the replica kept streaming"
     yield
     replica.fetch_one("ALTER SYSTEM SET primary_conninfo = %s", (conninfo,))
     replica.fetch_one("SELECT pg_reload_conf()")

@@ -109,7 +109,7 @@ REPLICA_PRIMARY_PATHS = ["/admin/"]
 # (marketplace/fragments.py, marketplace/pages.py); within REPLICA_MAX_LAG_SECONDS together with the
 # replica's lag and how stale its last measure may be (REPLICA_HEALTH_CHECK_SECONDS); 0 turns it off.
 CATALOG_CACHE_SECONDS = float(env("CATALOG_CACHE_SECONDS", "3"))
-# Each process keeps its own, in memory: fragments and product cards in `default`, whole pages in
+# Each process keeps its own, in memory: catalog fragments in `default`, whole pages in
 # `pages` (so that a burst of distinct pages cannot evict the fragments that personal pages are built
 # from). Sized for a catalog's worth of each; past that the least recently used third goes.
 CACHES = {
