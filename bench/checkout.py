@@ -16,6 +16,7 @@ sampled OTLP, as a deployment runs). A cProfile of in-process checkouts shows wh
 """
 
 import argparse
+import contextlib
 import cProfile
 import http.client
 import io
@@ -219,15 +220,14 @@ def profile_in_process(product_ids: list[int], orders: int) -> str:
     page = shopper.get("/checkout/review/").content.decode()
     basket = page.split('name="basket" value="', 1)[1].split('"', 1)[0]
     captures = [CaptureQueriesContext(connections[alias]) for alias in connections]
-    for capture in captures:
-        capture.__enter__()
     profiler = cProfile.Profile()
-    profiler.enable()
-    for _ in range(orders):
-        shopper.post("/checkout/review/", {"basket": basket, "idempotency_key": str(uuid.uuid4())})
-    profiler.disable()
-    for capture in captures:
-        capture.__exit__(None, None, None)
+    with contextlib.ExitStack() as capturing:
+        for capture in captures:
+            capturing.enter_context(capture)
+        profiler.enable()
+        for _ in range(orders):
+            shopper.post("/checkout/review/", {"basket": basket, "idempotency_key": str(uuid.uuid4())})
+        profiler.disable()
     round_trips = {capture.connection.alias: len(capture) / orders for capture in captures if len(capture)}
     out = io.StringIO()
     stats = pstats.Stats(profiler, stream=out)
