@@ -104,6 +104,19 @@ class Cluster:
         finally:
             conn.close()
 
+    def wal_flush(self) -> None:
+        """Flush all the WAL written so far, so that a standby is sent it now. With synchronous_commit
+        off (the test stack), WAL that no commit follows (a SELECT's pruning, say) waits for a
+        background flush, which can take seconds; a synchronous commit flushes everything before it."""
+        conn = self.connect(dbname="postgres")
+        try:
+            with conn.cursor() as cur:
+                cur.execute("SET LOCAL synchronous_commit = on")
+                cur.execute("SELECT pg_current_xact_id()")  # a commit without an xid writes nothing
+            conn.commit()
+        finally:
+            conn.close()
+
     def init(self) -> None:
         _ensure_owner_dir(self.profile.root / "pg")
         _ensure_owner_dir(self.data)
@@ -186,3 +199,23 @@ class Replica(Cluster):
         self.port_check()
         if not self.running:
             self.start()
+
+    def wait_for_replay(self, *, timeout: float) -> None:
+        """Wait until this standby has replayed everything its primary had written when called;
+        TimeoutError, saying where replay stands, if it has not within `timeout` seconds."""
+        target = self.primary.fetch_one("SELECT pg_current_wal_insert_lsn()")[0]
+        self.primary.wal_flush()
+        caught_up = "SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn"
+        if not processes.wait_until(lambda: self.fetch_one(caught_up, (target,))[0], timeout=timeout, interval=0.02):
+            raise TimeoutError(f"the replica did not replay up to {target} within {timeout}s: {self._replay_state()}")
+
+    def _replay_state(self) -> str:
+        received, replayed, paused, receiver, startup_wait = self.fetch_one(
+            "SELECT pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn(), pg_is_wal_replay_paused(),"
+            " (SELECT status FROM pg_stat_wal_receiver),"
+            " (SELECT wait_event_type || ':' || wait_event FROM pg_stat_activity WHERE backend_type = 'startup')"
+        )
+        return (
+            f"received up to {received}, replayed up to {replayed}, replay paused: {paused},"
+            f" WAL receiver: {receiver}, startup process waiting on: {startup_wait}"
+        )

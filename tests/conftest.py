@@ -5,7 +5,7 @@ from django.core.management import call_command
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from devstack import config, processes, stack
+from devstack import config, stack
 from urbanharvest import telemetry
 
 # Fixtures for the relay and consumer tests: real processes, topic readers, fake outside services.
@@ -33,14 +33,10 @@ def django_db_setup(test_stack, django_db_blocker) -> None:
 @pytest.fixture
 def replica_caught_up(test_stack):
     """A function that waits until the replica has replayed everything the primary committed."""
-    primary, replica = stack.primary(test_stack), stack.replica(test_stack)
+    replica = stack.replica(test_stack)
 
     def wait(timeout: float = 10.0) -> None:
-        # The insert position: with synchronous_commit off, a commit can be past the write position.
-        target = primary.fetch_one("SELECT pg_current_wal_insert_lsn()")[0]
-        caught_up = "SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn"
-        if not processes.wait_until(lambda: replica.fetch_one(caught_up, (target,))[0], timeout=timeout, interval=0.02):
-            raise AssertionError(f"the replica did not replay up to {target} within {timeout}s")
+        replica.wait_for_replay(timeout=timeout)
 
     return wait
 

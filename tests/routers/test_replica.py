@@ -88,7 +88,9 @@ def _received_and_not_replayed(test_stack) -> None:
     """A commit the replica receives (and, replay paused, does not apply) after a quiet second."""
     time.sleep(1.2)
     ProductFactory()
-    target = stack.primary(test_stack).fetch_one("SELECT pg_current_wal_insert_lsn()")[0]
+    primary = stack.primary(test_stack)
+    target = primary.fetch_one("SELECT pg_current_wal_insert_lsn()")[0]
+    primary.wal_flush()
     received = "SELECT pg_last_wal_receive_lsn() >= %s::pg_lsn"
     replica = stack.replica(test_stack)
     assert processes.wait_until(lambda: replica.fetch_one(received, (target,))[0], timeout=10, interval=0.02), (
