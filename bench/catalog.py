@@ -4,8 +4,8 @@
 
 Give it a folder of its own (UH_STACK_DIR): the launcher refuses `make run`'s on other ports.
 
-On the dev profile of the local stack (started if needed) with the demo catalog (`seed_demo`), one
-gunicorn serves both the real pages and a minimal view returning a page of the same size from
+On the dev profile of the local stack (started for the run and stopped after it, unless it was up
+already) with the demo catalog (`seed_demo`), one gunicorn serves both the real pages and a minimal view returning a page of the same size from
 memory (bench/urls.py); each is measured after `--warmup` seconds of the same load, not counted.
 Tracing is on as the chosen `--traces` configuration has it (printed with the figures): `sampled`
 (the default, as a deployment runs: OTLP/HTTP through the batch processor to a collector, here a sink
@@ -23,6 +23,7 @@ by side:
 """
 
 import argparse
+import contextlib
 import http.client
 import http.server
 import multiprocessing
@@ -33,6 +34,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -199,6 +201,20 @@ def replica_share(
     return {"pages": pages, "orders": orders, "edits": edits, **on}
 
 
+@contextlib.contextmanager
+def dev_stack() -> Iterator[config.Profile]:
+    """The dev profile's stack, started for the run and stopped after it; one that was up already
+    (`make run`'s, or an earlier run's) is used and left up."""
+    profile = config.profile("dev")
+    was_up = stack.primary(profile).running
+    stack.up(profile, quiet=True)
+    try:
+        yield profile
+    finally:
+        if not was_up:
+            stack.down(profile, quiet=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--products", type=int, default=5000, help="catalog size (seed_demo --products)")
@@ -214,61 +230,62 @@ def main() -> None:
     parser.add_argument("--sample-ratio", type=float, default=0.1, help="share traced by --traces sampled")
     args = parser.parse_args()
 
-    profile = config.profile("dev")
-    stack.up(profile, quiet=True)
-    config.apply_defaults(profile)
-    manage("migrate_all", "-v", "0")
-    manage("seed_demo", "--products", str(args.products), "--farmer-password", FARMER_PASSWORD)
-    # With DEBUG off every page's {% static %} needs the manifest, which a fresh stack's S3 lacks.
-    manage("collectstatic", "--noinput", "-v", "0")
-    stack.primary(profile).fetch_one("CREATE EXTENSION IF NOT EXISTS pg_stat_statements", dbname=config.DATABASE_NAME)
-
-    port = free_port()
-    sink = SpanSink() if args.traces in ("sampled", "otlp") else None
-    tracing, tracing_label = tracing_env(args.traces, args.sample_ratio, sink)
-    env = {
-        **os.environ,
-        **tracing,
-        "WEB_BIND": f"127.0.0.1:{port}",
-        "WEB_CONCURRENCY": str(args.workers),
-        "LOG_LEVEL": "WARNING",
-    }
-    gunicorn_conf = str(ROOT / "urbanharvest" / "gunicorn.conf.py")
-    log_path = profile.logs / "bench-catalog-web.log"
-    log = log_path.open("w")  # gunicorn writes it until the finally below
-    command = [sys.executable, "-m", "gunicorn", "-c", gunicorn_conf]
-    load_before = " ".join(f"{load:.2f}" for load in os.getloadavg())
-    server = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        if not wait_until(lambda: port_open(port), timeout=30):
-            sys.exit("gunicorn did not start")
-        list_paths = [f"/products/?page={page}" for page in range(1, 21)]
-        list_pages = [get(port, path)[1] for path in list_paths]  # also warms every worker's caches
-        detail_paths = sorted({link for body in list_pages for link in PRODUCT_LINK.findall(body.decode())})
-        detail_size = statistics.median(len(get(port, path)[1]) for path in detail_paths[:50])
-        list_size = statistics.median(len(body) for body in list_pages)
-        run = {"seconds": args.seconds, "concurrency": args.concurrency, "warmup": args.warmup}
-        loads = {
-            "product list": list_paths,
-            "list floor": [f"/bench/floor/{int(list_size)}/"],
-            "product detail": detail_paths,
-            "detail floor": [f"/bench/floor/{int(detail_size)}/"],
-        }
-        rounds = [{name: load(port, paths, **run) for name, paths in loads.items()} for _ in range(args.rounds)]
-        browse = [*list_paths, *detail_paths, "/", "/farms/", "/products/?q=tomatoes", "/products/?category=fruit"]
-        share = replica_share(
-            profile,
-            port,
-            browse,
-            detail_paths,
-            seconds=args.seconds,
-            browsers=max(args.concurrency - 2, 1),
-            order_pause=args.order_pause,
+    with dev_stack() as profile:
+        config.apply_defaults(profile)
+        manage("migrate_all", "-v", "0")
+        manage("seed_demo", "--products", str(args.products), "--farmer-password", FARMER_PASSWORD)
+        # With DEBUG off every page's {% static %} needs the manifest, which a fresh stack's S3 lacks.
+        manage("collectstatic", "--noinput", "-v", "0")
+        stack.primary(profile).fetch_one(
+            "CREATE EXTENSION IF NOT EXISTS pg_stat_statements", dbname=config.DATABASE_NAME
         )
-    finally:
-        server.terminate()
-        server.wait(timeout=15)
-        log.close()
+
+        port = free_port()
+        sink = SpanSink() if args.traces in ("sampled", "otlp") else None
+        tracing, tracing_label = tracing_env(args.traces, args.sample_ratio, sink)
+        env = {
+            **os.environ,
+            **tracing,
+            "WEB_BIND": f"127.0.0.1:{port}",
+            "WEB_CONCURRENCY": str(args.workers),
+            "LOG_LEVEL": "WARNING",
+        }
+        gunicorn_conf = str(ROOT / "urbanharvest" / "gunicorn.conf.py")
+        log_path = profile.logs / "bench-catalog-web.log"
+        log = log_path.open("w")  # gunicorn writes it until the finally below
+        command = [sys.executable, "-m", "gunicorn", "-c", gunicorn_conf]
+        load_before = " ".join(f"{load:.2f}" for load in os.getloadavg())
+        server = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            if not wait_until(lambda: port_open(port), timeout=30):
+                sys.exit("gunicorn did not start")
+            list_paths = [f"/products/?page={page}" for page in range(1, 21)]
+            list_pages = [get(port, path)[1] for path in list_paths]  # also warms every worker's caches
+            detail_paths = sorted({link for body in list_pages for link in PRODUCT_LINK.findall(body.decode())})
+            detail_size = statistics.median(len(get(port, path)[1]) for path in detail_paths[:50])
+            list_size = statistics.median(len(body) for body in list_pages)
+            run = {"seconds": args.seconds, "concurrency": args.concurrency, "warmup": args.warmup}
+            loads = {
+                "product list": list_paths,
+                "list floor": [f"/bench/floor/{int(list_size)}/"],
+                "product detail": detail_paths,
+                "detail floor": [f"/bench/floor/{int(detail_size)}/"],
+            }
+            rounds = [{name: load(port, paths, **run) for name, paths in loads.items()} for _ in range(args.rounds)]
+            browse = [*list_paths, *detail_paths, "/", "/farms/", "/products/?q=tomatoes", "/products/?category=fruit"]
+            share = replica_share(
+                profile,
+                port,
+                browse,
+                detail_paths,
+                seconds=args.seconds,
+                browsers=max(args.concurrency - 2, 1),
+                order_pause=args.order_pause,
+            )
+        finally:
+            server.terminate()
+            server.wait(timeout=15)
+            log.close()
     transitions = [line.strip() for line in log_path.read_text().splitlines() if "routers.replica" in line]
 
     print(
