@@ -5,8 +5,9 @@
 Give it a folder of its own (UH_STACK_DIR): the launcher refuses `make run`'s on other ports.
 
 On the dev profile of the local stack (started for the run and stopped after it, unless it was up
-already) with the demo catalog (`seed_demo`), one gunicorn serves both the real pages and a minimal view returning a page of the same size from
-memory (bench/urls.py); each is measured after `--warmup` seconds of the same load, not counted.
+already) with the demo catalog (`seed_demo`), one gunicorn serves both the real pages and a minimal
+view returning a page of the same size from memory (bench/urls.py); each is measured after
+`--warmup` seconds of the same load, not counted.
 Tracing is on as the chosen `--traces` configuration has it (printed with the figures): `sampled`
 (the default, as a deployment runs: OTLP/HTTP through the batch processor to a collector, here a sink
 in this process, heads sampled with OTEL_TRACES_SAMPLER=parentbased_traceidratio at
